@@ -19,7 +19,7 @@
 #include "util/arena.h"
 
 typedef struct dn_ava {
-	const char *type;	/* as written (NUL-terminated, arena) */
+	const char *type;	/* as written, less spaces and "OID." (NUL-terminated, arena) */
 	size_t typelen;
 	const char *value;	/* unescaped value bytes (NUL-terminated, arena) */
 	size_t valuelen;
@@ -43,6 +43,13 @@ enum dn_flags {
 
 #define DN_MAX_RDNS 64
 #define DN_MAX_LEN 8192
+#define DN_MAX_AVAS 128		/* AVAs in the whole DN, all RDNs together */
+/*
+ * Enough room for dn_normalize or dn_format of any parsed DN (NUL
+ * included): escaping at most doubles the input, and a canonical type name
+ * from the callback is at most 256 bytes.
+ */
+#define DN_STR_MAX (2 * DN_MAX_LEN + 256 * DN_MAX_AVAS + 1)
 
 /* Returns 0 on success, -1 on syntax error (or limits / arena exhaustion). */
 int dn_parse(const char *s, size_t len, int flags, arena *a, dn *out);

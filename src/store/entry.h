@@ -46,7 +46,8 @@ size_t entry_encoded_size(const entry *e);
 void entry_encode(const entry *e, uint8_t *buf);
 /*
  * Decodes a stored entry.  Slices point into buf; arrays come from the arena.
- * Returns 0, or -1 for a corrupt record.
+ * Returns 0, or -1 for a corrupt record, or -2 if the arena ran out.
+ * Sets parent_id and expires from the record; id is left 0 (the store sets it).
  */
 int entry_decode(const uint8_t *buf, size_t len, arena *a, entry *out);
 

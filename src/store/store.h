@@ -58,6 +58,8 @@ int store_open(const char *dir, const store_opts *o, store **out, char *err, siz
 void store_close(store *s);
 int store_sync(store *s);
 const char *store_strerror(int err);
+/* Details of the last STORE_ERR (or other failure) in this thread. */
+const char *store_last_error(void);
 
 int store_begin(store *s, bool write, store_txn **out);
 int store_commit(store_txn *t);
