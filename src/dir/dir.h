@@ -39,6 +39,10 @@ typedef struct dir_config {
 	int64_t size_limit;		/* server-wide cap on entries per search; 0 = none */
 	int64_t time_limit;		/* server-wide cap in seconds; 0 = none */
 	const char *const *sasl_mechs;	/* for the root DSE; NULL-terminated, may be NULL */
+	/* Root DSE extras the server offers beyond the directory's own (e.g. StartTLS
+	 * once TLS is configured, controls it honours); NULL-terminated, may be NULL. */
+	const char *const *extensions;	/* supportedExtension OIDs */
+	const char *const *controls;	/* supportedControl OIDs */
 } dir_config;
 
 /* Opens the directory on an open store; creates the suffix and its containers on first start. */
@@ -77,6 +81,9 @@ enum dir_flags {
 	DIR_F_NO_SCHEMA_CHECK = 1 << 2,	/* skip MUST/MAY checks (ILS clients' entries) */
 	DIR_F_DYNAMIC = 1 << 3,		/* Add: make the entry a dynamicObject with the default TTL */
 	DIR_F_SUBTREE_DELETE = 1 << 4,	/* Delete: remove the entry's subordinates too */
+	DIR_F_VALUE_LIST = 1 << 5,	/* Add, Modify add/replace: values are a list, kept
+					 * as given, equal values included (ILS positional
+					 * lists: sport "1720","1720"; sprotmimetype "","") */
 };
 
 int dir_add(dir *d, const dir_ctx *c, ber_slice dn, const ldap_attr *attrs, size_t nattrs,

@@ -1,0 +1,597 @@
+/*
+ * conn.c - a connection's life: reading and framing requests, running
+ * search jobs under back-pressure, idle timeouts, closing.
+ *
+ * All work for a connection happens in conn_pump(), called from the
+ * socket callbacks.  One call does a bounded amount of work and then
+ * yields (re-activating itself), so a busy client cannot starve the other
+ * connections of its loop.  Callbacks end with conn_settle(), the only
+ * place a connection that is closing gets freed, so no function ever
+ * runs on a freed connection.
+ */
+#include "server/conn.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "server/ops.h"
+#include "util/log.h"
+
+#define PUMP_BUDGET 64			/* requests or search steps per callback */
+#define STEP_MAX (64 * 1024)		/* bytes of entries per search step */
+#define STEP_MIN 4096
+#define FLUSH_DEADLINE_MS 5000		/* how long a closing connection may take to drain */
+#define ARENA_CHUNK 8192
+#define WRITER_KEEP (256 * 1024)	/* a larger encode buffer is given back after use */
+
+static void conn_pump(conn *c);
+static void conn_settle(conn *c);
+
+static size_t
+high_water(const conn *c)
+{
+	return (size_t)c->srv->cfg->write_buffer_high_water;
+}
+
+static size_t
+output_len(const conn *c)
+{
+	return evbuffer_get_length(bufferevent_get_output(c->bev));
+}
+
+static void
+peer_to_text(const struct sockaddr *sa, char *out, size_t cap)
+{
+	char host[INET6_ADDRSTRLEN] = "?";
+	unsigned port = 0;
+
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
+		inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
+		port = ntohs(sin->sin_port);
+		snprintf(out, cap, "%s:%u", host, port);
+	} else if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)sa;
+		inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof(host));
+		port = ntohs(sin6->sin6_port);
+		snprintf(out, cap, "[%s]:%u", host, port);
+	} else {
+		snprintf(out, cap, "local");
+	}
+}
+
+static void
+arm_timer(conn *c, uint64_t ms)
+{
+	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)((ms % 1000) * 1000) };
+
+	evtimer_add(c->timer, &tv);
+}
+
+/* ---- search jobs ---- */
+
+static void
+job_unlink(conn *c, search_job *j)
+{
+	if (j->prev != NULL)
+		j->prev->next = j->next;
+	else
+		c->jobs = j->next;
+	if (j->next != NULL)
+		j->next->prev = j->prev;
+	else
+		c->jobs_tail = j->prev;
+	j->next = j->prev = NULL;
+	c->njobs--;
+}
+
+static void
+job_append(conn *c, search_job *j)
+{
+	j->next = NULL;
+	j->prev = c->jobs_tail;
+	if (c->jobs_tail != NULL)
+		c->jobs_tail->next = j;
+	else
+		c->jobs = j;
+	c->jobs_tail = j;
+	c->njobs++;
+}
+
+static void
+job_free(conn *c, search_job *j)
+{
+	job_unlink(c, j);
+	dir_search_free(j->ds);
+	free(j);
+}
+
+static void step_search(conn *c, search_job *j);
+
+/*
+ * A new search gets its first slice at once, so a small search (the
+ * usual case) is answered before the next pipelined request is looked at.
+ */
+int
+conn_add_job(conn *c, int64_t msgid, dir_search *ds)
+{
+	search_job *j = calloc(1, sizeof(*j));
+
+	if (j == NULL)
+		return -1;
+	j->msgid = msgid;
+	j->ds = ds;
+	job_append(c, j);
+	if (output_len(c) < high_water(c))
+		step_search(c, j);
+	return 0;
+}
+
+bool
+conn_abandon_job(conn *c, int64_t msgid)
+{
+	for (search_job *j = c->jobs; j != NULL; j = j->next) {
+		if (j->msgid == msgid) {
+			log_debug("conn %llu: search %lld abandoned after %llu entries",
+			    (unsigned long long)c->id, (long long)msgid,
+			    (unsigned long long)dir_search_count(j->ds));
+			job_free(c, j);
+			return true;
+		}
+	}
+	return false;
+}
+
+static void
+free_jobs(conn *c)
+{
+	while (c->jobs != NULL)
+		job_free(c, c->jobs);
+}
+
+/*
+ * Runs the search at the head of the queue for one slice and moves it to
+ * the back, so several searches on one connection share the socket.
+ */
+static void
+step_search(conn *c, search_job *j)
+{
+	size_t out = output_len(c), budget = high_water(c) > out ? high_water(c) - out : 0;
+	dir_result res;
+	int r;
+
+	if (budget > STEP_MAX)
+		budget = STEP_MAX;
+	if (budget < STEP_MIN)
+		budget = STEP_MIN;
+	memset(&res, 0, sizeof(res));
+	r = dir_search_step(j->ds, &c->w, j->msgid, budget, wall_ms(), &res);
+	if (r != DIR_SEARCH_MORE) {
+		ldap_encode_result(&c->w, j->msgid, LDAP_OP_SEARCH_DONE, res.code,
+		    res.matched ? res.matched : "", res.diag);
+		log_debug("conn %llu: search %lld done: %s, %llu entries", (unsigned long long)c->id,
+		    (long long)j->msgid, ldap_result_name(res.code),
+		    (unsigned long long)dir_search_count(j->ds));
+		job_free(c, j);
+	} else if (j != c->jobs_tail) {
+		job_unlink(c, j);
+		job_append(c, j);
+	}
+	conn_flush_writer(c);
+}
+
+/* ---- output ---- */
+
+int
+conn_flush_writer(conn *c)
+{
+	int rc = 0;
+
+	if (c->w.err != 0) {
+		log_error("conn %llu: cannot encode a response: %s", (unsigned long long)c->id,
+		    ber_strerror(c->w.err));
+		rc = -1;
+	} else if (c->w.len > 0 &&
+	    evbuffer_add(bufferevent_get_output(c->bev), c->w.buf, c->w.len) != 0) {
+		log_error("conn %llu: out of memory queueing a response", (unsigned long long)c->id);
+		rc = -1;
+	}
+	if (c->w.cap > WRITER_KEEP) {
+		ber_writer_free(&c->w);
+		ber_writer_init(&c->w, 4096, 0);
+	} else {
+		ber_writer_reset(&c->w);
+	}
+	if (rc < 0)
+		conn_close_after_flush(c);
+	return rc;
+}
+
+void
+conn_close_after_flush(conn *c)
+{
+	if (c->closing)
+		return;
+	c->closing = true;
+	free_jobs(c);
+	bufferevent_disable(c->bev, EV_READ);
+}
+
+void
+conn_disconnect(conn *c, int code, const char *diag)
+{
+	if (c->closing)
+		return;
+	log_info("conn %llu from %s: disconnecting: %s (%s)", (unsigned long long)c->id,
+	    c->peer_text, diag, ldap_result_name(code));
+	ldap_encode_notice_of_disconnection(&c->w, code, diag);
+	conn_flush_writer(c);
+	conn_close_after_flush(c);
+}
+
+/* ---- input ---- */
+
+/*
+ * Reads the outer header of the next LDAPMessage: returns 1 with the
+ * whole PDU's length, 0 if the header is incomplete, or < 0 (a BER_ERR_*)
+ * if the stream cannot be an LDAPMessage.  Only the header is looked at,
+ * so a large PDU arriving in pieces is not re-scanned on every read; the
+ * complete PDU is checked again with ber_frame before it is decoded.
+ */
+static int
+frame_header(const uint8_t *h, size_t n, size_t max_pdu, size_t *pdu_len)
+{
+	size_t len, hlen, nb;
+
+	if (n < 1)
+		return 0;
+	if (h[0] != 0x30)
+		return BER_ERR_UNEXPECTED;
+	if (n < 2)
+		return 0;
+	if (h[1] < 0x80) {
+		len = h[1];
+		hlen = 2;
+	} else if (h[1] == 0x80) {
+		return BER_ERR_INDEFINITE;
+	} else {
+		nb = h[1] & 0x7f;
+		if (nb > 4)
+			return BER_ERR_TOO_BIG;
+		if (n < 2 + nb)
+			return 0;
+		len = 0;
+		for (size_t i = 0; i < nb; i++)
+			len = (len << 8) | h[2 + i];
+		hlen = 2 + nb;
+	}
+	if (len > max_pdu || hlen + len > max_pdu)
+		return BER_ERR_TOO_BIG;
+	*pdu_len = hlen + len;
+	return 1;
+}
+
+/* The protocolOp tag of a framed PDU (0xff if it cannot be read). */
+static int
+peek_op(const uint8_t *pdu, size_t len)
+{
+	ber_reader r, msg;
+	ber_tlv t;
+	int64_t id;
+
+	ber_reader_init(&r, pdu, len, BER_DEFAULT_MAX_DEPTH);
+	if (ber_read_sequence(&r, BER_CLASS_UNIVERSAL, BER_TAG_SEQUENCE, &msg) != BER_OK ||
+	    ber_read_integer(&msg, BER_CLASS_UNIVERSAL, BER_TAG_INTEGER, &id) != BER_OK ||
+	    ber_peek_tlv(&msg, &t) != BER_OK || t.cls != BER_CLASS_APPLICATION)
+		return 0xff;
+	return (int)t.tag;
+}
+
+/*
+ * Takes the next request from the input and handles it.  Returns 1 if
+ * one was handled, 0 if there is none or it must wait: the output is over
+ * the high-water mark (only Abandon and Unbind still pass, so a client can
+ * stop a search it no longer reads), or a Bind waits for the running
+ * searches to finish (RFC 4511 4.2.1).
+ */
+static int
+take_request(conn *c)
+{
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	size_t avail = evbuffer_get_length(in), pdu_len = 0, framed = 0;
+	size_t max_pdu = (size_t)c->srv->cfg->max_pdu_size;
+	uint8_t hdr[8];
+	const uint8_t *pdu;
+	const char *why = NULL;
+	ldap_msg m;
+	int r, op, rc;
+
+	if (avail == 0)
+		return 0;
+	r = frame_header(hdr, (size_t)evbuffer_copyout(in, hdr, sizeof(hdr)), max_pdu, &pdu_len);
+	if (r == BER_ERR_TOO_BIG) {
+		char diag[96];
+		snprintf(diag, sizeof(diag), "request larger than max-pdu-size (%zu bytes)", max_pdu);
+		conn_disconnect(c, LDAP_ADMIN_LIMIT_EXCEEDED, diag);
+		return 0;
+	}
+	if (r < 0) {
+		conn_disconnect(c, LDAP_PROTOCOL_ERROR, "malformed LDAPMessage framing");
+		return 0;
+	}
+	if (r == 0 || avail < pdu_len)
+		return 0;
+	pdu = evbuffer_pullup(in, (ev_ssize_t)pdu_len);
+	if (pdu == NULL) {
+		conn_disconnect(c, LDAP_OTHER, "out of memory");
+		return 0;
+	}
+	if (ber_frame(pdu, pdu_len, max_pdu, &framed) != 1 || framed != pdu_len) {
+		conn_disconnect(c, LDAP_PROTOCOL_ERROR, "malformed LDAPMessage framing");
+		return 0;
+	}
+	op = peek_op(pdu, pdu_len);
+	if (output_len(c) >= high_water(c) && op != LDAP_OP_ABANDON_REQUEST &&
+	    op != LDAP_OP_UNBIND_REQUEST)
+		return 0;
+	if (op == LDAP_OP_BIND_REQUEST && c->njobs > 0)
+		return 0;
+
+	arena_reset(&c->a);
+	memset(&m, 0, sizeof(m));
+	rc = ldap_decode(pdu, pdu_len, &c->a, &c->srv->limits, &m, &why);
+	ops_handle(c, &m, rc, why);
+	evbuffer_drain(in, pdu_len);
+	return 1;
+}
+
+/* ---- the work loop ---- */
+
+static void
+conn_pump(conn *c)
+{
+	unsigned work = 0;
+
+	while (!c->closing) {
+		if (work++ == PUMP_BUDGET) {
+			event_active(c->resume, EV_TIMEOUT, 0);
+			return;
+		}
+		if (take_request(c) > 0)
+			continue;
+		if (c->jobs != NULL && !c->closing && output_len(c) < high_water(c)) {
+			step_search(c, c->jobs);
+			continue;
+		}
+		break;
+	}
+}
+
+/*
+ * Frees a closing connection once its output is out (or arms the flush
+ * deadline and waits for the write callback).
+ */
+static void
+conn_settle(conn *c)
+{
+	if (!c->closing)
+		return;
+	if (output_len(c) == 0) {
+		conn_free(c);
+		return;
+	}
+	/* Be told when the output is empty, and give up after the deadline. */
+	if (!c->flush_armed) {
+		c->flush_armed = true;
+		bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
+		arm_timer(c, FLUSH_DEADLINE_MS);
+	}
+}
+
+static void
+on_read(struct bufferevent *bev, void *arg)
+{
+	conn *c = arg;
+
+	c->last_active_ms = mono_ms();
+	conn_pump(c);
+	conn_settle(c);
+}
+
+static void
+on_write(struct bufferevent *bev, void *arg)
+{
+	conn *c = arg;
+
+	c->last_active_ms = mono_ms();
+	if (!c->closing)
+		conn_pump(c);
+	conn_settle(c);
+}
+
+static void
+on_event(struct bufferevent *bev, short what, void *arg)
+{
+	conn *c = arg;
+
+	if (what & BEV_EVENT_ERROR)
+		log_debug("conn %llu from %s: %s", (unsigned long long)c->id, c->peer_text,
+		    strerror(errno));
+	else if (what & BEV_EVENT_EOF)
+		log_debug("conn %llu from %s: closed by the client", (unsigned long long)c->id,
+		    c->peer_text);
+	if (what & (BEV_EVENT_ERROR | BEV_EVENT_EOF | BEV_EVENT_TIMEOUT))
+		conn_free(c);
+}
+
+static void
+on_resume(evutil_socket_t fd, short what, void *arg)
+{
+	conn *c = arg;
+
+	conn_pump(c);
+	conn_settle(c);
+}
+
+/*
+ * The connection timer: the flush deadline of a closing connection, or
+ * the idle timeout.  Activity only updates a timestamp; the timer re-arms
+ * itself for the remaining time, so busy connections cost no timer work.
+ */
+static void
+on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	conn *c = arg;
+	uint64_t idle_ms = (uint64_t)c->srv->cfg->idle_timeout * 1000, now = mono_ms();
+
+	if (c->closing) {
+		log_debug("conn %llu: output not drained in time, closed", (unsigned long long)c->id);
+		conn_free(c);
+		return;
+	}
+	if (idle_ms == 0)
+		return;
+	if (now - c->last_active_ms < idle_ms) {
+		arm_timer(c, idle_ms - (now - c->last_active_ms));
+		return;
+	}
+	if (output_len(c) > 0) {
+		/* Output is stuck: the client stopped reading. */
+		log_info("conn %llu from %s: idle timeout with %zu bytes unread, closed",
+		    (unsigned long long)c->id, c->peer_text, output_len(c));
+		conn_free(c);
+		return;
+	}
+	conn_disconnect(c, LDAP_UNAVAILABLE, "idle timeout");
+	conn_settle(c);
+}
+
+/* ---- life cycle ---- */
+
+static void
+release_slot(server *s, const struct sockaddr *peer, bool ip_counted)
+{
+	if (ip_counted)
+		iplimit_release(s->ipl, peer);
+	atomic_fetch_sub(&s->nconns, 1);
+}
+
+conn *
+conn_new(loop *lp, int fd, const struct sockaddr *peer, socklen_t peerlen)
+{
+	server *s = lp->srv;
+	const ilsd_config *cfg = s->cfg;
+	bool ip_counted = cfg->max_connections_per_ip != 0;
+	conn *c = calloc(1, sizeof(*c));
+	int one = 1;
+
+	if (c == NULL)
+		goto fail;
+	c->lp = lp;
+	c->srv = s;
+	c->ip_counted = ip_counted;
+	c->id = atomic_fetch_add(&s->next_conn_id, 1) + 1;
+	if (peerlen > sizeof(c->peer))
+		peerlen = sizeof(c->peer);
+	memcpy(&c->peer, peer, peerlen);
+	peer_to_text(peer, c->peer_text, sizeof(c->peer_text));
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	c->bev = bufferevent_socket_new(lp->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (c->bev == NULL)
+		goto fail;
+	fd = -1;
+	c->resume = event_new(lp->base, -1, 0, on_resume, c);
+	c->timer = evtimer_new(lp->base, on_timer, c);
+	if (c->resume == NULL || c->timer == NULL)
+		goto fail;
+	/* Decoding a PDU needs at most a few times its size (slices are 16 bytes per value). */
+	arena_init(&c->a, ARENA_CHUNK, (size_t)cfg->max_pdu_size * 8 + 65536);
+	ber_writer_init(&c->w, 4096, 0);
+	bufferevent_setcb(c->bev, on_read, on_write, on_event, c);
+	bufferevent_setwatermark(c->bev, EV_READ, 0, (size_t)cfg->max_pdu_size + 65536);
+	bufferevent_setwatermark(c->bev, EV_WRITE, high_water(c) / 2, 0);
+	if (bufferevent_enable(c->bev, EV_READ | EV_WRITE) != 0)
+		goto fail;
+	c->last_active_ms = mono_ms();
+	if (cfg->idle_timeout != 0)
+		arm_timer(c, (uint64_t)cfg->idle_timeout * 1000);
+	c->next = lp->conns;
+	if (lp->conns != NULL)
+		lp->conns->prev = c;
+	lp->conns = c;
+	lp->nconns++;
+	log_debug("conn %llu from %s: accepted on loop %u", (unsigned long long)c->id,
+	    c->peer_text, lp->index);
+	return c;
+fail:
+	log_error("cannot set up a connection: out of memory");
+	if (c != NULL) {
+		if (c->resume != NULL)
+			event_free(c->resume);
+		if (c->timer != NULL)
+			event_free(c->timer);
+		if (c->bev != NULL)
+			bufferevent_free(c->bev);
+		arena_free(&c->a);
+		ber_writer_free(&c->w);
+		free(c);
+	}
+	if (fd >= 0)
+		close(fd);
+	release_slot(s, peer, ip_counted);
+	return NULL;
+}
+
+void
+conn_free(conn *c)
+{
+	loop *lp = c->lp;
+
+	free_jobs(c);
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		lp->conns = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	lp->nconns--;
+	/* The slot is free before the socket closes: a client seeing EOF may reconnect. */
+	release_slot(c->srv, (const struct sockaddr *)&c->peer, c->ip_counted);
+	event_free(c->resume);
+	event_free(c->timer);
+	bufferevent_free(c->bev);
+	arena_free(&c->a);
+	ber_writer_free(&c->w);
+	identity_clear(&c->who);
+	log_debug("conn %llu from %s: closed", (unsigned long long)c->id, c->peer_text);
+	free(c);
+}
+
+void
+conn_shutdown(conn *c)
+{
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+
+	free_jobs(c);
+	ldap_encode_notice_of_disconnection(&c->w, LDAP_UNAVAILABLE, "the server is shutting down");
+	if (c->w.err == 0)
+		evbuffer_add(out, c->w.buf, c->w.len);
+	ber_writer_reset(&c->w);
+	/*
+	 * One non-blocking write: whatever the socket takes now.  A
+	 * bufferevent keeps the start of its output frozen for its own
+	 * writes, so it is thawed for this last one.
+	 */
+	evbuffer_unfreeze(out, 1);
+	(void)evbuffer_write(out, bufferevent_getfd(c->bev));
+	conn_free(c);
+}

@@ -1,0 +1,501 @@
+/*
+ * server.c - event loops, accepting, signals and the periodic timers.
+ *
+ * Loop 0 is the main thread: it owns the listeners, the signal events,
+ * the TTL sweeper and the flusher, and it serves connections like every
+ * other loop.  Accepted sockets are dealt round-robin; a socket for
+ * another loop is queued under that loop's mutex and the loop is woken
+ * with event_active (libevent's pthread support makes that safe).
+ */
+#include "server/server.h"
+
+#include <errno.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <event2/thread.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "server/conn.h"
+#include "server/listener.h"
+#include "util/log.h"
+
+uint64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+uint64_t
+wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static struct timeval
+ms_to_tv(uint64_t ms)
+{
+	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)((ms % 1000) * 1000) };
+	return tv;
+}
+
+/* ---- handing sockets to loops ---- */
+
+/* Drains the loop's queue of accepted sockets (the loop's own thread). */
+static void
+on_wake(evutil_socket_t fd, short what, void *arg)
+{
+	loop *lp = arg;
+	handoff *batch;
+	size_t n;
+
+	pthread_mutex_lock(&lp->lock);
+	batch = lp->queue;
+	n = lp->qlen;
+	lp->queue = NULL;
+	lp->qlen = lp->qcap = 0;
+	pthread_mutex_unlock(&lp->lock);
+	for (size_t i = 0; i < n; i++)
+		conn_new(lp, batch[i].fd, (struct sockaddr *)&batch[i].peer, batch[i].peerlen);
+	free(batch);
+}
+
+static void
+release_counted(server *s, const struct sockaddr *peer)
+{
+	if (s->cfg->max_connections_per_ip != 0)
+		iplimit_release(s->ipl, peer);
+	atomic_fetch_sub(&s->nconns, 1);
+}
+
+void
+loop_adopt(loop *lp, int fd, const struct sockaddr *peer, socklen_t peerlen)
+{
+	handoff h;
+
+	if (lp->index == 0) {
+		conn_new(lp, fd, peer, peerlen);
+		return;
+	}
+	memset(&h, 0, sizeof(h));
+	h.fd = fd;
+	h.peerlen = peerlen > sizeof(h.peer) ? sizeof(h.peer) : peerlen;
+	memcpy(&h.peer, peer, h.peerlen);
+	pthread_mutex_lock(&lp->lock);
+	if (lp->qlen == lp->qcap) {
+		size_t cap = lp->qcap ? lp->qcap * 2 : 16;
+		handoff *q = realloc(lp->queue, cap * sizeof(*q));
+		if (q == NULL) {
+			pthread_mutex_unlock(&lp->lock);
+			log_error("out of memory handing a connection to loop %u", lp->index);
+			close(fd);
+			release_counted(lp->srv, peer);
+			return;
+		}
+		lp->queue = q;
+		lp->qcap = cap;
+	}
+	lp->queue[lp->qlen++] = h;
+	pthread_mutex_unlock(&lp->lock);
+	event_active(lp->wake, EV_READ, 0);
+}
+
+/* ---- accepting ---- */
+
+/* Refuses a connection over a limit: a Notice of Disconnection (busy), then close. */
+static void
+reject(server *s, int fd, const char *why)
+{
+	ber_writer w;
+	uint64_t now = mono_ms();
+
+	ber_writer_init(&w, 128, 4096);
+	ldap_encode_notice_of_disconnection(&w, LDAP_BUSY, why);
+	if (w.err == 0)
+		(void)send(fd, w.buf, w.len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	ber_writer_free(&w);
+	close(fd);
+	if (now - s->last_reject_log_ms >= 1000) {
+		s->last_reject_log_ms = now;
+		log_warn("connection refused: %s", why);
+	}
+}
+
+static void
+on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *peer, int peerlen,
+    void *arg)
+{
+	server *s = arg;
+	const ilsd_config *cfg = s->cfg;
+
+	if (s->stopping) {
+		close(fd);
+		return;
+	}
+	if (atomic_fetch_add(&s->nconns, 1) >= cfg->max_connections) {
+		atomic_fetch_sub(&s->nconns, 1);
+		reject(s, fd, "too many connections (max-connections)");
+		return;
+	}
+	if (cfg->max_connections_per_ip != 0 &&
+	    iplimit_acquire(s->ipl, peer, cfg->max_connections_per_ip) < 0) {
+		atomic_fetch_sub(&s->nconns, 1);
+		reject(s, fd, "too many connections from this address (max-connections-per-ip)");
+		return;
+	}
+	loop_adopt(&s->loops[s->next_loop], fd, peer, (socklen_t)peerlen);
+	s->next_loop = (s->next_loop + 1) % s->nloops;
+}
+
+static void
+set_listeners_enabled(server *s, bool on)
+{
+	for (size_t i = 0; i < s->nlisteners; i++) {
+		if (on)
+			evconnlistener_enable(s->listeners[i]);
+		else
+			evconnlistener_disable(s->listeners[i]);
+	}
+}
+
+static void
+on_accept_retry(evutil_socket_t fd, short what, void *arg)
+{
+	server *s = arg;
+
+	if (!s->stopping)
+		set_listeners_enabled(s, true);
+}
+
+/*
+ * accept() failed.  Out of descriptors (EMFILE/ENFILE) would make the
+ * listener spin, so accepting pauses for 100 ms.
+ */
+static void
+on_accept_error(struct evconnlistener *l, void *arg)
+{
+	server *s = arg;
+	int err = errno;
+	uint64_t now = mono_ms();
+
+	if (now - s->last_reject_log_ms >= 1000) {
+		s->last_reject_log_ms = now;
+		log_warn("accept failed: %s", strerror(err));
+	}
+	if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) {
+		struct timeval tv = ms_to_tv(100);
+		set_listeners_enabled(s, false);
+		evtimer_add(s->accept_retry, &tv);
+	}
+}
+
+static int
+open_listeners(server *s)
+{
+	const ilsd_config *cfg = s->cfg;
+
+	for (size_t i = 0; i < cfg->nlisten; i++) {
+		const listen_addr *la = &cfg->listen[i];
+		int err = 0, fd = listener_bind(la, &err);
+
+		if (fd < 0 && err == EACCES) {
+			log_warn("cannot listen on %s: permission denied (ports below 1024 need root "
+			    "or CAP_NET_BIND_SERVICE); continuing without it", la->text);
+			continue;
+		}
+		if (fd < 0) {
+			log_error("cannot listen on %s: %s", la->text, strerror(err));
+			return -1;
+		}
+		struct evconnlistener *l = evconnlistener_new(s->loops[0].base, on_accept, s,
+		    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, fd);
+		if (l == NULL) {
+			log_error("cannot listen on %s: libevent listener failed", la->text);
+			close(fd);
+			return -1;
+		}
+		evconnlistener_set_error_cb(l, on_accept_error);
+		s->listeners[s->nlisteners++] = l;
+		log_info("listening on %s", la->text);
+	}
+	if (s->nlisteners == 0) {
+		log_error("no address to listen on");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+close_listeners(server *s)
+{
+	for (size_t i = 0; i < s->nlisteners; i++)
+		evconnlistener_free(s->listeners[i]);
+	s->nlisteners = 0;
+}
+
+/* ---- timers ---- */
+
+/*
+ * Deletes expired entries in batches.  A full batch means more may be
+ * waiting, so the next batch runs at once (0 ms), after whatever requests
+ * queued up meanwhile: a mass expiry drains without stalling the loop.
+ */
+static void
+on_sweep(evutil_socket_t fd, short what, void *arg)
+{
+	server *s = arg;
+	unsigned batch = s->cfg->sweep_batch;
+	long n = dir_sweep(s->d, wall_ms(), batch);
+	struct timeval tv;
+
+	if (n < 0)
+		log_error("TTL sweep failed: %s", store_strerror((int)n));
+	else if (n > 0)
+		log_debug("TTL sweep: %ld expired entries deleted", n);
+	tv = ms_to_tv(n == (long)batch ? 0 : s->cfg->sweep_interval);
+	evtimer_add(s->sweeper, &tv);
+}
+
+static void
+on_flush(evutil_socket_t fd, short what, void *arg)
+{
+	server *s = arg;
+	int rc = store_sync(s->st);
+
+	if (rc != STORE_OK)
+		log_error("flushing the store failed: %s", store_strerror(rc));
+}
+
+/* ---- signals and stopping ---- */
+
+/* Closes a loop's connections and leaves its event loop (runs on that loop). */
+static void
+on_loop_stop(evutil_socket_t fd, short what, void *arg)
+{
+	loop *lp = arg;
+
+	lp->stopping = true;
+	while (lp->conns != NULL)
+		conn_shutdown(lp->conns);
+	event_base_loopbreak(lp->base);
+}
+
+static void
+on_terminate(evutil_socket_t sig, short what, void *arg)
+{
+	server *s = arg;
+
+	if (s->stopping)
+		return;
+	s->stopping = true;
+	log_info("%s received: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	close_listeners(s);
+	evtimer_del(s->sweeper);
+	if (s->flusher != NULL)
+		event_del(s->flusher);
+	for (unsigned i = 1; i < s->nloops; i++)
+		event_active(s->loops[i].stop, EV_READ, 0);
+	on_loop_stop(-1, 0, &s->loops[0]);
+}
+
+static void
+on_hangup(evutil_socket_t sig, short what, void *arg)
+{
+	server *s = arg;
+	char err[512] = "";
+	unsigned nonconforming = 0;
+	int rc;
+
+	log_info("SIGHUP received: reloading the schema from %s", s->cfg->schema_dir);
+	rc = dir_schema_reload(s->d, &nonconforming, err, sizeof(err));
+	if (rc == LDAP_SUCCESS)
+		log_info("schema reloaded; %u entries do not conform", nonconforming);
+	else
+		log_error("schema reload failed, the old schema stays in force: %s", err);
+	/* TLS certificates will be reloaded here too. */
+}
+
+/* ---- set-up and tear-down ---- */
+
+static void *
+loop_thread(void *arg)
+{
+	loop *lp = arg;
+
+	event_base_loop(lp->base, EVLOOP_NO_EXIT_ON_EMPTY);
+	return NULL;
+}
+
+static int
+init_loop(server *s, loop *lp, unsigned index)
+{
+	lp->srv = s;
+	lp->index = index;
+	pthread_mutex_init(&lp->lock, NULL);
+	lp->base = event_base_new();
+	if (lp->base == NULL)
+		return -1;
+	lp->wake = event_new(lp->base, -1, 0, on_wake, lp);
+	lp->stop = event_new(lp->base, -1, 0, on_loop_stop, lp);
+	return lp->wake != NULL && lp->stop != NULL ? 0 : -1;
+}
+
+static int
+add_signal(server *s, struct event **ev, int sig, event_callback_fn fn)
+{
+	*ev = evsignal_new(s->loops[0].base, sig, fn, s);
+	return *ev != NULL && evsignal_add(*ev, NULL) == 0 ? 0 : -1;
+}
+
+int
+server_start(server *s, const ilsd_config *cfg, store *st, dir *d)
+{
+	struct timeval tv;
+	sigset_t block, old;
+
+	s->cfg = cfg;
+	s->st = st;
+	s->d = d;
+	ldap_limits_default(&s->limits);
+	atomic_init(&s->nconns, 0);
+	atomic_init(&s->next_conn_id, 0);
+	if (evthread_use_pthreads() != 0) {
+		log_error("libevent has no pthread support");
+		return 2;
+	}
+	s->ipl = iplimit_new();
+	s->nloops = cfg->threads;
+	s->loops = calloc(s->nloops, sizeof(*s->loops));
+	if (s->ipl == NULL || s->loops == NULL) {
+		log_error("out of memory");
+		return 2;
+	}
+	for (unsigned i = 0; i < s->nloops; i++) {
+		if (init_loop(s, &s->loops[i], i) < 0) {
+			log_error("cannot create event loop %u", i);
+			return 2;
+		}
+	}
+	s->accept_retry = evtimer_new(s->loops[0].base, on_accept_retry, s);
+	s->sweeper = evtimer_new(s->loops[0].base, on_sweep, s);
+	if (s->accept_retry == NULL || s->sweeper == NULL ||
+	    add_signal(s, &s->sig_term, SIGTERM, on_terminate) < 0 ||
+	    add_signal(s, &s->sig_int, SIGINT, on_terminate) < 0 ||
+	    add_signal(s, &s->sig_hup, SIGHUP, on_hangup) < 0) {
+		log_error("cannot set up timers and signal events");
+		return 2;
+	}
+	if (!cfg->sync) {
+		s->flusher = event_new(s->loops[0].base, -1, EV_PERSIST, on_flush, s);
+		tv = ms_to_tv((uint64_t)cfg->sync_interval * 1000);
+		if (s->flusher == NULL || event_add(s->flusher, &tv) != 0) {
+			log_error("cannot set up the flush timer");
+			return 2;
+		}
+	}
+	if (open_listeners(s) < 0)
+		return 2;
+	tv = ms_to_tv(cfg->sweep_interval);
+	evtimer_add(s->sweeper, &tv);
+
+	/* Signals are taken by loop 0 only: the other threads block them. */
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+	for (unsigned i = 1; i < s->nloops; i++) {
+		if (pthread_create(&s->loops[i].thread, NULL, loop_thread, &s->loops[i]) != 0) {
+			pthread_sigmask(SIG_SETMASK, &old, NULL);
+			log_error("cannot start thread for loop %u", i);
+			return 2;
+		}
+		s->loops[i].thread_started = true;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	log_info("serving with %u event loop%s; max %u connections (%u per address), "
+	    "max PDU %llu bytes, write high-water %llu bytes", s->nloops, s->nloops == 1 ? "" : "s",
+	    cfg->max_connections, cfg->max_connections_per_ip,
+	    (unsigned long long)cfg->max_pdu_size, (unsigned long long)cfg->write_buffer_high_water);
+	return 0;
+}
+
+int
+server_run(server *s)
+{
+	event_base_loop(s->loops[0].base, EVLOOP_NO_EXIT_ON_EMPTY);
+	for (unsigned i = 1; i < s->nloops; i++) {
+		if (s->loops[i].thread_started) {
+			pthread_join(s->loops[i].thread, NULL);
+			s->loops[i].thread_started = false;
+		}
+	}
+	return s->exit_code;
+}
+
+/* Stops threads still running (a start-up that failed half-way). */
+static void
+stop_threads(server *s)
+{
+	for (unsigned i = 1; i < s->nloops; i++) {
+		if (s->loops[i].thread_started) {
+			event_active(s->loops[i].stop, EV_READ, 0);
+			pthread_join(s->loops[i].thread, NULL);
+			s->loops[i].thread_started = false;
+		}
+	}
+}
+
+void
+server_free(server *s)
+{
+	if (s->loops != NULL)
+		stop_threads(s);
+	close_listeners(s);
+	if (s->sig_term)
+		event_free(s->sig_term);
+	if (s->sig_int)
+		event_free(s->sig_int);
+	if (s->sig_hup)
+		event_free(s->sig_hup);
+	if (s->sweeper)
+		event_free(s->sweeper);
+	if (s->flusher)
+		event_free(s->flusher);
+	if (s->accept_retry)
+		event_free(s->accept_retry);
+	for (unsigned i = 0; s->loops != NULL && i < s->nloops; i++) {
+		loop *lp = &s->loops[i];
+		while (lp->conns != NULL)
+			conn_free(lp->conns);
+		for (size_t j = 0; j < lp->qlen; j++) {
+			close(lp->queue[j].fd);
+			release_counted(s, (struct sockaddr *)&lp->queue[j].peer);
+		}
+		free(lp->queue);
+		if (lp->wake)
+			event_free(lp->wake);
+		if (lp->stop)
+			event_free(lp->stop);
+		if (lp->base)
+			event_base_free(lp->base);
+		pthread_mutex_destroy(&lp->lock);
+	}
+	free(s->loops);
+	s->loops = NULL;
+	s->nloops = 0;
+	iplimit_free(s->ipl);
+	s->ipl = NULL;
+	s->sig_term = s->sig_int = s->sig_hup = NULL;
+	s->sweeper = s->flusher = s->accept_retry = NULL;
+}
