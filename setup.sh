@@ -61,15 +61,20 @@ test)
 	build_tree build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 	build_tree build-asan -DCMAKE_BUILD_TYPE=Debug -DILSD_SANITIZE=ON -DILSD_BENCH=OFF
 	status=0
+	log=$(mktemp)
+	trap 'rm -f "$log"' EXIT
 	echo "== tests (release build)"
-	ctest --test-dir build --output-on-failure -j"$JOBS" || status=1
+	ctest --test-dir build --output-on-failure -j"$JOBS" 2>&1 | tee -a "$log" || status=1
 	echo "== tests (AddressSanitizer + UndefinedBehaviorSanitizer build)"
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-		ctest --test-dir build-asan --output-on-failure -j"$JOBS" || status=1
+		ctest --test-dir build-asan --output-on-failure -j"$JOBS" 2>&1 | tee -a "$log" || status=1
 	if [ -x scripts/fuzz.sh ]; then
 		echo "== fuzzing smoke run (10 s per target)"
 		scripts/fuzz.sh 10 || status=1
 	fi
+	# One closing line over both ctest runs: "tests: N passed, N failed".
+	awk '/tests passed, [0-9]+ tests failed out of/ {
+		f += $4; t += $NF } END { printf "tests: %d passed, %d failed\n", t - f, f }' "$log"
 	exit $status
 	;;
 *)
