@@ -21,6 +21,7 @@ typedef struct add_req {
 	int64_t ttl;
 	bool dynamic;
 	uint64_t expires;
+	ber_slice owner;		/* ilsdOwner of a new dynamic entry; len 0 = none */
 } add_req;
 
 /* RFC 4512 2.5: descr or numericoid, then ;options. */
@@ -59,22 +60,24 @@ static int
 take_attr(add_req *r, const ldap_attr *la, dir_result *res)
 {
 	char key[DIR_KEYMAX];
-	size_t klen;
+	size_t klen, blen;
 	edit_attr *at;
 
+	/* key: the type and its tagging options (options.c); blen: the type alone. */
 	if (!valid_description(la->type) ||
-	    (klen = dir_key(r->s, la->type.p, la->type.len, key, sizeof(key))) == 0) {
+	    (klen = dir_desc_key(r->s, la->type.p, la->type.len, key, sizeof(key))) == 0) {
 		dir_res_set(res, LDAP_UNDEFINED_ATTRIBUTE_TYPE, "invalid attribute description");
 		return res->code;
 	}
-	if (dir_key_is(key, klen, "entryttl"))
+	blen = desc_base_len(key, klen);
+	if (dir_key_is(key, blen, "entryttl"))
 		return take_ttl(r, la, res);
-	if (oper_is_server_only(r->s, key, klen)) {
+	if (oper_is_server_only(r->s, key, blen)) {
 		dir_res_set(res, LDAP_CONSTRAINT_VIOLATION, "%.*s: no user modification",
 		    (int)la->type.len, la->type.p);
 		return res->code;
 	}
-	if (!(r->flags & DIR_F_NO_SCHEMA_CHECK) && schema_find_attr(r->s, key, klen) == NULL) {
+	if (!(r->flags & DIR_F_NO_SCHEMA_CHECK) && schema_find_attr(r->s, key, blen) == NULL) {
 		dir_res_set(res, LDAP_UNDEFINED_ATTRIBUTE_TYPE, "%.*s: undefined attribute type",
 		    (int)la->type.len, la->type.p);
 		return res->code;
@@ -208,6 +211,65 @@ decide_dynamic(add_req *r, dir_result *res)
 	return LDAP_SUCCESS;
 }
 
+/*
+ * Access: a dynamic entry needs the register (or write) right, a static
+ * one write.  A new dynamic entry records who made it, and the directory
+ * size limit applies.
+ */
+static int
+check_access(add_req *r, const char *ndn, size_t nlen, dir_result *res)
+{
+	const dir_ctx *c = r->c;
+	unsigned rights = access_rights(r->d, c, ndn, nlen);
+	uint64_t entries = 0;
+	edit_attr *at;
+
+	if (!(rights & DIR_RIGHT_WRITE) && !(r->dynamic && (rights & DIR_RIGHT_REGISTER))) {
+		dir_res_set(res, LDAP_INSUFFICIENT_ACCESS_RIGHTS, "%s",
+		    rights & DIR_RIGHT_REGISTER ? "only dynamic entries may be added here" :
+		    "no right to add entries here");
+		return res->code;
+	}
+	if (access_check_size(r->d, c, &r->ed, r->s, res) != LDAP_SUCCESS)
+		return res->code;
+	if (!c->is_admin && r->d->cfg.limits.max_entries != 0 &&
+	    store_stat(r->d->st, &entries, NULL) == STORE_OK &&
+	    entries >= r->d->cfg.limits.max_entries) {
+		dir_res_set(res, LDAP_UNWILLING_TO_PERFORM, "the directory is full (%llu entries)",
+		    (unsigned long long)entries);
+		return res->code;
+	}
+	if (!r->dynamic)
+		return LDAP_SUCCESS;
+	r->owner = access_owner_of(c, c->a);
+	if (r->owner.len == 0)
+		return LDAP_SUCCESS;
+	at = edit_add_attr(&r->ed, r->s, ldap_slice(OWNER_KEY), ldap_slice(OWNER_NAME));
+	if (at == NULL || edit_add_value(&r->ed, at, r->owner, false) != 0) {
+		dir_res_set(res, LDAP_OTHER, "out of memory");
+		return res->code;
+	}
+	return LDAP_SUCCESS;
+}
+
+/* max_owned: counted in the write transaction, so concurrent adds cannot pass it together. */
+static int
+check_owned(add_req *r, store_txn *t, dir_result *res)
+{
+	unsigned max = r->d->cfg.limits.max_owned;
+	long n;
+
+	if (max == 0 || r->owner.len == 0 || r->c->is_admin || r->c->unlimited)
+		return LDAP_SUCCESS;
+	n = access_count_owned(r->d, t, r->owner, max, r->c->now_ms);
+	if (n >= (long)max) {
+		dir_res_set(res, LDAP_ADMIN_LIMIT_EXCEEDED, "%s holds %u registrations already",
+		    r->owner.p[0] == 'i' ? "this address" : "this identity", max);
+		return res->code;
+	}
+	return LDAP_SUCCESS;
+}
+
 static int
 schema_check(add_req *r, ber_slice dnstr, const char *ndn, size_t nlen, dir_result *res)
 {
@@ -253,6 +315,8 @@ write_entry(add_req *r, entry *e, dir_result *res)
 		mode = STORE_PUT_REPLACE;	/* expired, not yet swept: it is gone */
 	else if (rc != STORE_NOTFOUND)
 		goto store_fail;
+	if (check_owned(r, t, res) != LDAP_SUCCESS)
+		goto fail;
 	if (nlen > d->suffix_nlen) {
 		long off = dn_parent_offset(ndn, nlen);
 		rc = dir_get_live(t, ndn + off, nlen - (size_t)off, r->c->now_ms, r->c->a, &parent);
@@ -318,8 +382,7 @@ dir_add(dir *d, const dir_ctx *c, ber_slice dnstr, const ldap_attr *attrs, size_
 		goto out;
 	}
 	if (nlen == 0 || !dir_in_suffix(d, ndn, nlen)) {
-		dir_res_set(res, LDAP_NO_SUCH_OBJECT, "outside the naming context");
-		res->matched = "";
+		dir_outside_suffix(ndn, nlen, res);
 		goto out;
 	}
 	for (size_t i = 0; i < nattrs; i++)
@@ -328,7 +391,8 @@ dir_add(dir *d, const dir_ctx *c, ber_slice dnstr, const ldap_attr *attrs, size_
 	if ((rc = check_duplicates(&r, res)) != LDAP_SUCCESS ||
 	    (rc = add_rdn_values(&r, &parsed, res)) != LDAP_SUCCESS ||
 	    (rc = decide_dynamic(&r, res)) != LDAP_SUCCESS ||
-	    (rc = schema_check(&r, dnstr, ndn, nlen, res)) != LDAP_SUCCESS)
+	    (rc = schema_check(&r, dnstr, ndn, nlen, res)) != LDAP_SUCCESS ||
+	    (rc = check_access(&r, ndn, nlen, res)) != LDAP_SUCCESS)
 		goto out;
 	if (oper_on_create(&r.ed, r.s, c) != 0) {
 		dir_res_set(res, LDAP_OTHER, "out of memory");

@@ -17,7 +17,7 @@ compare_entry(const schema *s, const dir_view *v, ber_slice attr, ber_slice valu
 	ldap_filter f;
 	dir_filter *df;
 	char key[DIR_KEYMAX];
-	size_t klen = dir_key(s, attr.p, attr.len, key, sizeof(key));
+	size_t klen = dir_desc_key(s, attr.p, attr.len, key, sizeof(key));
 	const schema_attr *at = klen ? schema_find_attr(s, key, klen) : NULL;
 	const ber_slice *vals;
 	uint32_t n;
@@ -26,7 +26,7 @@ compare_entry(const schema *s, const dir_view *v, ber_slice attr, ber_slice valu
 		dir_res_set(res, LDAP_UNDEFINED_ATTRIBUTE_TYPE, "invalid attribute description");
 		return res->code;
 	}
-	if (!view_values(v, key, klen, &vals, &n)) {
+	if (!view_desc_values(v, attr_has_subtypes(s, at) ? at : NULL, key, klen, &vals, &n)) {
 		if (at == NULL)
 			dir_res_set(res, LDAP_UNDEFINED_ATTRIBUTE_TYPE, "%.*s: undefined attribute type",
 			    (int)attr.len, attr.p);
@@ -68,8 +68,8 @@ compare_synthetic(dir *d, const dir_ctx *c, const schema *s, bool root, ber_slic
     ber_slice value, dir_result *res)
 {
 	entry e;
-	dir_view v = { &e, s, NULL, c->now_ms, c->a, true };
-	int rc = root ? rootdse_build(d, s, c->a, &e) : subschema_build(s, c->a, &e);
+	dir_view v = { &e, s, NULL, c->now_ms, c->a, true, d, 0 };
+	int rc = root ? rootdse_build(d, s, c->a, &e) : subschema_build(d, s, c->a, &e);
 
 	if (rc != 0) {
 		dir_res_set(res, LDAP_OTHER, "out of memory");
@@ -116,8 +116,12 @@ dir_compare(dir *d, const dir_ctx *c, ber_slice dnstr, ber_slice attr, ber_slice
 	} else if (rc != STORE_OK) {
 		dir_res_set(res, dir_store_code(rc), "store: %s", store_strerror(rc));
 	} else {
-		dir_view v = { &e, s, t, c->now_ms, c->a, false };
-		compare_entry(s, &v, attr, value, res);
+		bool owns = access_owns(c, &e);
+		dir_view v = { &e, s, t, c->now_ms, c->a, false, d, access_view_hide(c, owns) };
+		if (!(access_rights(d, c, ndn, nlen) & DIR_RIGHT_READ) && !owns)
+			dir_res_set(res, LDAP_INSUFFICIENT_ACCESS_RIGHTS, "no read access to this entry");
+		else
+			compare_entry(s, &v, attr, value, res);
 	}
 	store_abort(t);
 out:

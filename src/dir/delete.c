@@ -102,6 +102,8 @@ delete_in_txn(dir *d, store_txn *t, const char *ndn, size_t nlen, const dir_ctx 
 		dir_res_set(res, dir_store_code(rc), "store: %s", store_strerror(rc));
 		return res->code;
 	}
+	if (access_check_change(d, c, &e, flags, res) != LDAP_SUCCESS)
+		return res->code;
 	memset(&v, 0, sizeof(v));
 	arena_init(&v.mem, 65536, 0);
 	if (collect(t, &e, c, flags, &v, res) != LDAP_SUCCESS)
@@ -145,8 +147,7 @@ dir_delete(dir *d, const dir_ctx *c, ber_slice dnstr, unsigned flags, dir_result
 		goto out;
 	}
 	if (nlen == 0 || !dir_in_suffix(d, ndn, nlen)) {
-		dir_res_set(res, LDAP_NO_SUCH_OBJECT, "outside the naming context");
-		res->matched = "";
+		dir_outside_suffix(ndn, nlen, res);
 		goto out;
 	}
 	if ((rc = store_begin(d->st, true, &t)) != STORE_OK) {

@@ -146,6 +146,18 @@ dir_in_suffix(const dir *d, const char *ndn, size_t nlen)
 	return dn_is_suffix(ndn, nlen, d->suffix_ndn, d->suffix_nlen);
 }
 
+void
+dir_outside_suffix(const char *ndn, size_t nlen, dir_result *res)
+{
+	if (nlen == 0 || dir_key_is(ndn, nlen, DIR_SCHEMA_NDN)) {
+		dir_res_set(res, LDAP_UNWILLING_TO_PERFORM, "%s is not writable",
+		    nlen == 0 ? "the root DSE" : DIR_SCHEMA_NAME);
+		return;
+	}
+	dir_res_set(res, LDAP_NO_SUCH_OBJECT, "outside the naming context");
+	res->matched = "";
+}
+
 bool
 dir_expired(const entry *e, uint64_t now_ms)
 {
@@ -368,6 +380,7 @@ dir_open(const dir_config *cfg, store *st, dir **out, char *err, size_t errlen)
 	d->sch = schema_load_dir(d->cfg.schema_dir, err, errlen);
 	if (d->sch == NULL)
 		goto fail;
+	d->schema_created_ms = d->schema_modified_ms = dir_now_ms();
 	if (dir_parse_dn(d->sch, ldap_slice(d->cfg.suffix), &d->mem, &parsed, &ndn, &nlen) !=
 	    LDAP_SUCCESS || nlen == 0) {
 		snprintf(err, errlen, "invalid suffix \"%s\"", d->cfg.suffix);
@@ -375,6 +388,10 @@ dir_open(const dir_config *cfg, store *st, dir **out, char *err, size_t errlen)
 	}
 	d->suffix_ndn = ndn;
 	d->suffix_nlen = nlen;
+	/* The policy is compiled here; the caller's copy is not kept. */
+	if (access_open(d, cfg, err, errlen) != 0)
+		goto fail;
+	d->cfg.access = NULL;
 	if (bootstrap(d, err, errlen) != 0)
 		goto fail;
 	*out = d;
@@ -459,6 +476,7 @@ dir_schema_reload(dir *d, unsigned *nonconforming, char *err, size_t errlen)
 	pthread_mutex_lock(&d->sch_lock);
 	old = d->sch;
 	d->sch = ns;
+	d->schema_modified_ms = dir_now_ms();
 	pthread_mutex_unlock(&d->sch_lock);
 	schema_unref(old);
 	pthread_mutex_unlock(&d->reload_lock);

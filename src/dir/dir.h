@@ -29,6 +29,62 @@
 
 typedef struct dir dir;
 
+/*
+ * Access policy (docs/security.md).  Rights are bits: read (search and
+ * compare), register (add dynamic entries, and change, refresh or
+ * delete the ones you own) and write (add, change and delete any entry).
+ * The administrator (dir_ctx.is_admin) has every right everywhere.
+ *
+ * Every dynamic entry records its owner in the operational attribute
+ * ilsdOwner: "dn:<bind DN>" when the creator was bound, "ip:<address>"
+ * when anonymous.  An entry owned by an address is owned by every request
+ * from that address; one owned by a DN only by that identity.
+ */
+enum dir_right {
+	DIR_RIGHT_READ = 1 << 0,
+	DIR_RIGHT_REGISTER = 1 << 1,
+	DIR_RIGHT_WRITE = 1 << 2,
+};
+
+enum dir_who {
+	DIR_WHO_ANYONE = 0,
+	DIR_WHO_ANONYMOUS,		/* not bound */
+	DIR_WHO_USERS,			/* bound, any identity */
+	DIR_WHO_DN,			/* bound as exactly who_dn */
+	DIR_WHO_UNDER,			/* bound as an identity at or below who_dn */
+};
+
+/* "Under subtree, identities who have rights": the first matching rule decides. */
+typedef struct dir_access_rule {
+	const char *subtree;		/* DN; "" = every entry */
+	int who;			/* enum dir_who */
+	const char *who_dn;		/* DIR_WHO_DN, DIR_WHO_UNDER */
+	unsigned rights;		/* enum dir_right bits; 0 = none */
+} dir_access_rule;
+
+typedef struct dir_access {
+	const dir_access_rule *rules;
+	size_t nrules;
+	unsigned anonymous_rights;	/* when no rule matches an anonymous client */
+	unsigned user_rights;		/* when no rule matches a bound identity */
+	/* Entries whose hidden_attr has the value hidden_value are left out of
+	 * searches except for their owner, the administrator and searches that
+	 * name the entry exactly (an equality on its RDN attribute). */
+	const char *hidden_attr;	/* e.g. "sFlags"; NULL = none */
+	const char *hidden_value;	/* e.g. "0" */
+	/* Readable only by the entry's owner and the administrator. */
+	const char *const *private_attrs;	/* NULL-terminated, may be NULL */
+} dir_access;
+
+/* Limits on what clients store; the administrator is exempt.  0 = no limit. */
+typedef struct dir_limits {
+	size_t max_value_size;		/* bytes in one value */
+	unsigned max_values;		/* values of one attribute */
+	unsigned max_attrs;		/* attributes of one entry */
+	unsigned max_owned;		/* dynamic entries one owner (address or identity) holds */
+	uint64_t max_entries;		/* entries in the directory */
+} dir_limits;
+
 typedef struct dir_config {
 	const char *suffix;		/* naming context, default "o=Intranet" */
 	const char *schema_dir;
@@ -43,6 +99,8 @@ typedef struct dir_config {
 	 * once TLS is configured, controls it honours); NULL-terminated, may be NULL. */
 	const char *const *extensions;	/* supportedExtension OIDs */
 	const char *const *controls;	/* supportedControl OIDs */
+	const dir_access *access;	/* access policy; NULL = everyone may do everything */
+	dir_limits limits;		/* entry sizes and counts; zeros = none */
 } dir_config;
 
 /* Opens the directory on an open store; creates the suffix and its containers on first start. */
@@ -65,6 +123,9 @@ typedef struct dir_ctx {
 	bool is_admin;
 	uint64_t now_ms;		/* Unix ms, taken once per operation */
 	arena *a;			/* request arena for temporary memory */
+	const char *peer;		/* client address ("192.0.2.1"), owner of its anonymous
+					 * entries; NULL for the server's own work */
+	bool unlimited;			/* spared dir_limits.max_owned (a trusted address) */
 } dir_ctx;
 
 typedef struct dir_result {
@@ -84,6 +145,9 @@ enum dir_flags {
 	DIR_F_VALUE_LIST = 1 << 5,	/* Add, Modify add/replace: values are a list, kept
 					 * as given, equal values included (ILS positional
 					 * lists: sport "1720","1720"; sprotmimetype "","") */
+	DIR_F_TAKEOVER = 1 << 6,	/* Delete: the caller proved it knows the entry's
+					 * registration secret (ILS ssecurity): an entry owned
+					 * by an address may be deleted from another one */
 };
 
 int dir_add(dir *d, const dir_ctx *c, ber_slice dn, const ldap_attr *attrs, size_t nattrs,
@@ -114,6 +178,10 @@ typedef struct dir_search_params {
 	int64_t sizelimit;		/* 0 = none (server cap still applies) */
 	int64_t timelimit;		/* seconds, 0 = none (server cap still applies) */
 	int64_t refresh_ttl;		/* > 0: refresh each matched dynamic entry to this TTL (s) */
+	int deref;			/* enum ldap_deref: aliases followed to find the base
+					 * and/or in the results; 0 = never */
+	bool changeable_only;		/* only entries the requester may change (as a refresh
+					 * sees them; for probing one without refreshing) */
 } dir_search_params;
 
 typedef struct dir_search dir_search;
@@ -126,16 +194,26 @@ typedef struct dir_search dir_search;
 int dir_search_begin(dir *d, const dir_ctx *c, const dir_search_params *p, dir_search **out,
     dir_result *res);
 
-enum { DIR_SEARCH_DONE = 0, DIR_SEARCH_MORE = 1 };
+enum { DIR_SEARCH_DONE = 0, DIR_SEARCH_MORE = 1, DIR_SEARCH_PAGE = 2 };
 
 /*
  * Encodes SearchResultEntry messages with message ID msgid into w until
  * about max_bytes were added or the search ends.  Returns DIR_SEARCH_MORE,
  * or DIR_SEARCH_DONE with res set to the final result (the caller encodes
  * SearchResultDone).  now_ms is the current time, for the time limit.
+ * A paged search (dir_search_set_page) returns DIR_SEARCH_PAGE once the
+ * page is full and at least one more entry matches; it stays resumable.
  */
 int dir_search_step(dir_search *s, ber_writer *w, int64_t msgid, size_t max_bytes,
     uint64_t now_ms, dir_result *res);
+/*
+ * Simple paged results (RFC 2696): the next steps stop after size more
+ * entries with DIR_SEARCH_PAGE (or end with DIR_SEARCH_DONE when nothing
+ * is left).  Call again, with a new size, to resume for the next page;
+ * the time limit then counts again from now_ms.  The size limit counts
+ * entries over all pages.
+ */
+void dir_search_set_page(dir_search *s, uint64_t size, uint64_t now_ms);
 /* Entries sent so far. */
 uint64_t dir_search_count(const dir_search *s);
 void dir_search_free(dir_search *s);
@@ -146,6 +224,9 @@ void dir_search_free(dir_search *s);
  * are invisible to searches even before this removes them.
  */
 long dir_sweep(dir *d, uint64_t now_ms, unsigned max);
+
+/* Live entries owned by owner ("ip:192.0.2.1", "dn:uid=a,cn=auth"), counting up to max. */
+long dir_count_owned(dir *d, const char *owner, unsigned max);
 
 /* Normalises a DN with the schema's attribute names; returns length or -1 if invalid. */
 long dir_normalize_dn(dir *d, ber_slice dn, char *out, size_t cap);

@@ -18,6 +18,16 @@
 #define DIR_SCHEMA_NAME "cn=Subschema"
 #define DIR_SCHEMA_NDN "cn=subschema"
 
+/* An access rule with its DNs normalised (access.c). */
+typedef struct access_rule {
+	char *subtree;
+	size_t sublen;
+	int who;			/* enum dir_who */
+	char *who_ndn;
+	size_t wholen;
+	unsigned rights;
+} access_rule;
+
 struct dir {
 	store *st;
 	pthread_mutex_t sch_lock;	/* guards reading+referencing and swapping sch */
@@ -27,6 +37,19 @@ struct dir {
 	dir_config cfg;
 	char *suffix_ndn;
 	size_t suffix_nlen;
+	/* cn=Subschema's createTimestamp / modifyTimestamp (RFC 4512 4.2): when the
+	 * schema was first loaded and last reloaded, Unix ms. */
+	_Atomic uint64_t schema_created_ms, schema_modified_ms;
+	/* The access policy (access.c); policy false: every right for everyone. */
+	bool policy;
+	access_rule *rules;
+	size_t nrules;
+	unsigned anon_rights, user_rights;
+	char *hidden_key;		/* canonical key, NULL = no hidden entries */
+	size_t hidden_keylen;
+	ber_slice hidden_value;
+	char **private_keys;		/* NULL-terminated canonical keys */
+	bool owner_indexed;		/* ilsdOwner has an equality index */
 };
 
 /* ---- dir.c: common helpers ---- */
@@ -43,6 +66,9 @@ size_t dir_key(const schema *s, const void *desc, size_t len, char *out, size_t 
 int dir_parse_dn(const schema *s, ber_slice dnstr, arena *a, dn *parsed, char **ndn,
     size_t *nlen);
 bool dir_in_suffix(const dir *d, const char *ndn, size_t nlen);
+/* The answer to a write outside the suffix: read-only for the root DSE and
+ * cn=Subschema, noSuchObject (matchedDN "") elsewhere. */
+void dir_outside_suffix(const char *ndn, size_t nlen, dir_result *res);
 bool dir_expired(const entry *e, uint64_t now_ms);
 /* store_get that treats an expired entry as absent. */
 int dir_get_live(store_txn *t, const char *ndn, size_t nlen, uint64_t now_ms, arena *a,
@@ -122,7 +148,17 @@ typedef struct dir_view {
 	uint64_t now_ms;
 	arena *a;
 	bool synthetic;		/* root DSE / subschema: no computed attributes */
+	const dir *d;		/* with hide: whose private attributes to hide */
+	unsigned hide;		/* enum view_hide: attributes this reader may not see */
 } dir_view;
+
+enum view_hide {
+	VIEW_HIDE_OWNER = 1 << 0,	/* ilsdOwner: the administrator's only */
+	VIEW_HIDE_PRIVATE = 1 << 1,	/* the policy's private attributes: owner and admin */
+};
+
+/* Is the attribute hidden from this view's reader? */
+bool view_hides(const dir_view *v, const char *key, size_t keylen);
 
 /* Values of an attribute by canonical key; false if absent. */
 bool view_values(const dir_view *v, const char *key, size_t keylen, const ber_slice **vals,
@@ -130,6 +166,36 @@ bool view_values(const dir_view *v, const char *key, size_t keylen, const ber_sl
 /* The computed attributes, for '+'. */
 extern const char *const oper_virtual_names[];
 size_t oper_virtual_count(void);
+
+/* ---- access.c: rights, ownership, hidden entries, limits ---- */
+
+#define OWNER_KEY "ilsdowner"
+#define OWNER_NAME "ilsdOwner"
+
+int access_open(dir *d, const dir_config *cfg, char *err, size_t errlen);
+/* The rights c has on the entry ndn (every right for the administrator). */
+unsigned access_rights(const dir *d, const dir_ctx *c, const char *ndn, size_t nlen);
+/* Are the rights the same for every entry at or below ndn (no rule starts deeper)? */
+bool access_uniform_below(const dir *d, const char *ndn, size_t nlen);
+/* The owner value for entries c creates ("dn:..." / "ip:..."); len 0 = none. */
+ber_slice access_owner_of(const dir_ctx *c, arena *a);
+bool access_owns(const dir_ctx *c, const entry *e);
+/* May c modify, refresh or delete e?  LDAP_SUCCESS or insufficientAccessRights in res. */
+int access_check_change(const dir *d, const dir_ctx *c, const entry *e, unsigned flags,
+    dir_result *res);
+/* Could c change e (the same test without a result)? */
+bool access_may_change(const dir *d, const dir_ctx *c, const entry *e, unsigned rights,
+    bool owns);
+/* View hide bits for a reader of e. */
+unsigned access_view_hide(const dir_ctx *c, bool owns);
+/* Is e one of the policy's hidden entries (sFlags=0)? */
+bool access_entry_hidden(const dir *d, const entry *e);
+/* Entry size limits on an edited entry (not for the administrator). */
+int access_check_size(const dir *d, const dir_ctx *c, const edit_entry *ed, const schema *s,
+    dir_result *res);
+/* Counts live entries owned by owner inside t, up to max; -1 if unknown. */
+long access_count_owned(const dir *d, store_txn *t, ber_slice owner, unsigned max,
+    uint64_t now_ms);
 
 /* ---- ttl.c ---- */
 
@@ -157,6 +223,7 @@ struct dir_filter {
 	size_t nparts;
 	int xmatch;		/* extensible: enum schema_match of the rule, 0 = attr's */
 	bool has_attr, dn_attrs;
+	const schema_attr *sup;	/* at, when other types derive from it (RFC 4512 2.5.1) */
 };
 
 int dfilter_compile(const schema *s, const ldap_filter *f, arena *a, dir_filter **out);
@@ -170,6 +237,7 @@ typedef struct sel_item {
 	size_t keylen;
 	int scale;
 	bool operational;
+	const schema_attr *sup;	/* the type, when other types derive from it */
 } sel_item;
 
 typedef struct dir_sel {
@@ -190,6 +258,38 @@ bool dir_search_from_index(const dir_search *s);
 /* ---- rootdse.c ---- */
 
 int rootdse_build(dir *d, const schema *s, arena *a, entry *out);
-int subschema_build(const schema *s, arena *a, entry *out);
+int subschema_build(dir *d, const schema *s, arena *a, entry *out);
+
+/* ---- alias.c: aliases (RFC 4512 2.6) ---- */
+
+bool alias_is(const entry *e);
+/* The entry an alias leads to (through chains); LDAP_SUCCESS, or aliasProblem /
+ * aliasDereferencingProblem in res. */
+int alias_follow(const schema *s, store_txn *t, const entry *alias, uint64_t now_ms, arena *a,
+    entry *out, dir_result *res);
+
+/* ---- options.c: attribute description options (RFC 4512 2.5) ---- */
+
+/*
+ * Key of an attribute description with its tagging options, lowercased
+ * and sorted ("cn;lang-de;lang-en"); ";binary" is dropped.  0 if the
+ * description is invalid or has an option that is not recognised.
+ */
+size_t dir_desc_key(const schema *s, const void *desc, size_t len, char *out, size_t cap);
+/* Length of the attribute type part of a key. */
+size_t desc_base_len(const char *key, size_t len);
+/* Does the description want select the stored one have (same type, options a superset)? */
+bool desc_selects(const char *want, size_t wlen, const char *have, size_t hlen);
+/* Is some attribute type of s derived from at by SUP? */
+bool attr_has_subtypes(const schema *s, const schema_attr *at);
+/* desc_selects, and with sup (the wanted type, when it has subtypes) its SUP subtypes too. */
+bool desc_selects_in(const schema *s, const schema_attr *sup, const char *want, size_t wlen,
+    const char *have, size_t hlen);
+/* Does the view's entry hold another attribute that key selects? */
+bool entry_has_subtypes(const dir_view *v, const schema_attr *sup, const char *key,
+    size_t keylen);
+/* view_values for a description: the values of every attribute it selects (see sup above). */
+bool view_desc_values(const dir_view *v, const schema_attr *sup, const char *key, size_t keylen,
+    const ber_slice **vals, uint32_t *n);
 
 #endif

@@ -49,7 +49,7 @@ sel_compile(const schema *s, const dir_attr_sel *req, size_t n, arena *a, dir_se
 		}
 		if (is_literal(name, "1.1") || name.len == 0)
 			continue;
-		klen = dir_key(s, lookup.p, lookup.len, key, sizeof(key));
+		klen = dir_desc_key(s, lookup.p, lookup.len, key, sizeof(key));
 		if (klen == 0)
 			continue;
 		for (size_t j = 0; j < out->n && !dup; j++)
@@ -61,7 +61,10 @@ sel_compile(const schema *s, const dir_attr_sel *req, size_t n, arena *a, dir_se
 		it->key = arena_strndup(a, key, klen);
 		it->keylen = klen;
 		it->scale = req[i].scale > 1 ? req[i].scale : 1;
-		it->operational = oper_is_operational(s, key, klen);
+		it->operational = oper_is_operational(s, key, desc_base_len(key, klen));
+		it->sup = schema_find_attr(s, key, klen);
+		if (!attr_has_subtypes(s, it->sup))
+			it->sup = NULL;
 		if (it->name.p == NULL || it->key == NULL)
 			return -1;
 		out->n++;
@@ -117,17 +120,63 @@ write_virtual(ber_writer *w, const dir_view *v, bool typesonly)
 	}
 }
 
+/* Does the entry store an attribute with tagging options (cn;lang-en)? */
+static bool
+has_tagged(const entry *e)
+{
+	for (uint32_t i = 0; i < e->nattrs; i++)
+		if (memchr(e->attrs[i].key.p, ';', e->attrs[i].key.len) != NULL)
+			return true;
+	return false;
+}
+
+/*
+ * A named attribute of an entry with tagged attributes, or one with
+ * subtypes: its own values under the name as requested, its subtypes'
+ * (cn;lang-en when cn is named, cn and sn when name is) under their
+ * stored names.  done[] marks stored attributes already written, so cn
+ * and cn;lang-en both named write cn;lang-en once.
+ */
+static void
+write_named(ber_writer *w, const dir_view *v, const sel_item *it, bool *done, bool typesonly)
+{
+	const entry *e = v->e;
+	const ber_slice *vals;
+	uint32_t n;
+	bool stored = false;
+
+	for (uint32_t i = 0; i < e->nattrs; i++) {
+		const entry_attr *ea = &e->attrs[i];
+		const char *k = (const char *)ea->key.p;
+		bool exact = ea->key.len == it->keylen && memcmp(k, it->key, it->keylen) == 0;
+
+		if (!desc_selects_in(v->s, it->sup, it->key, it->keylen, k, ea->key.len))
+			continue;
+		stored |= exact;
+		if (done[i] || view_hides(v, k, desc_base_len(k, ea->key.len)))
+			continue;
+		done[i] = true;
+		if (view_values(v, k, ea->key.len, &vals, &n))
+			write_attr(w, exact ? it->name : ea->name, vals, n, it->scale, typesonly);
+	}
+	if (!stored && view_values(v, it->key, it->keylen, &vals, &n))
+		write_attr(w, it->name, vals, n, it->scale, typesonly);	/* computed */
+}
+
 void
 emit_entry(ber_writer *w, int64_t msgid, const dir_view *v, const dir_sel *sel, bool typesonly)
 {
 	const entry *e = v->e;
+	bool *done = NULL, tagged = sel->n > 0 && has_tagged(e);
 
 	ldap_encode_entry_begin(w, msgid, e->dn.p, e->dn.len);
 	if (sel->all_user || sel->all_oper) {
 		for (uint32_t i = 0; i < e->nattrs; i++) {
 			const entry_attr *ea = &e->attrs[i];
 			bool op = oper_is_operational(v->s, (const char *)ea->key.p, ea->key.len);
-			if (op ? sel->all_oper : sel->all_user)
+			if ((op ? sel->all_oper : sel->all_user) &&
+			    !view_hides(v, (const char *)ea->key.p,
+			    desc_base_len((const char *)ea->key.p, ea->key.len)))
 				write_attr(w, ea->name, ea->vals, ea->nvals, 1, typesonly);
 		}
 	}
@@ -140,7 +189,11 @@ emit_entry(ber_writer *w, int64_t msgid, const dir_view *v, const dir_sel *sel, 
 
 		if (it->operational ? sel->all_oper : sel->all_user)
 			continue;	/* already written as part of "*" or "+" */
-		if (view_values(v, it->key, it->keylen, &vals, &n))
+		if (done == NULL && (it->sup != NULL || tagged))
+			done = arena_calloc(v->a, e->nattrs + 1, sizeof(*done));
+		if (done != NULL)
+			write_named(w, v, it, done, typesonly);
+		else if (view_values(v, it->key, it->keylen, &vals, &n))
 			write_attr(w, it->name, vals, n, it->scale, typesonly);
 	}
 	ldap_encode_entry_end(w);

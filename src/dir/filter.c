@@ -38,11 +38,12 @@ rule_is(const schema_attr *at, int match)
 	return at != NULL && at->equality != NULL && at->equality->match == match;
 }
 
+/* The key keeps the description's tagging options: (cn;lang-en=x) looks at cn;lang-en only. */
 static int
 compile_key(const schema *s, dir_filter *df, ber_slice attr, arena *a)
 {
 	char key[DIR_KEYMAX];
-	size_t klen = dir_key(s, attr.p, attr.len, key, sizeof(key));
+	size_t klen = dir_desc_key(s, attr.p, attr.len, key, sizeof(key));
 
 	if (klen == 0) {
 		df->undef = true;
@@ -53,6 +54,7 @@ compile_key(const schema *s, dir_filter *df, ber_slice attr, arena *a)
 		return -1;
 	df->keylen = klen;
 	df->at = schema_find_attr(s, key, klen);
+	df->sup = attr_has_subtypes(s, df->at) ? df->at : NULL;
 	return 0;
 }
 
@@ -171,6 +173,12 @@ dfilter_compile(const schema *s, const ldap_filter *f, arena *a, dir_filter **ou
 
 /* ---- evaluation ---- */
 
+static bool
+isalnum_ascii(uint8_t ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
+}
+
 /* Folds ASCII case and runs of spaces, trimming both ends: approximate matching. */
 static size_t
 fold(ber_slice v, uint8_t *out, size_t cap, bool icase)
@@ -219,6 +227,97 @@ folded_equal(ber_slice a, ber_slice b, bool icase)
 	na = fold(a, fa, sizeof(fa), icase);
 	nb = fold(b, fb, sizeof(fb), icase);
 	return na == nb && memcmp(fa, fb, na) == 0;
+}
+
+/* ---- approximate matching: words that sound alike (Soundex) ---- */
+
+#define APPROX_WORDS 32
+#define APPROX_CODE 16
+
+typedef struct approx_words {
+	char code[APPROX_WORDS][APPROX_CODE + 1];
+	size_t n;
+} approx_words;
+
+static int
+soundex_digit(uint8_t ch)
+{
+	static const char map[] = "01230120022455012623010202";
+
+	return map[ch - 'a'];
+}
+
+/*
+ * One word's code: Soundex (first letter, then up to three consonant
+ * classes) for a word of letters; a word with digits is kept as written
+ * (folded), so numbers only match themselves.
+ */
+static void
+word_code(const uint8_t *w, size_t len, char *out)
+{
+	size_t n = 0;
+	char last;
+	bool digits = false;
+
+	for (size_t i = 0; i < len; i++)
+		digits |= w[i] >= '0' && w[i] <= '9';
+	if (digits) {
+		for (size_t i = 0; i < len && n < APPROX_CODE; i++)
+			out[n++] = (char)(w[i] >= 'A' && w[i] <= 'Z' ? w[i] + 32 : w[i]);
+		out[n] = '\0';
+		return;
+	}
+	out[n++] = (char)(w[0] >= 'a' ? w[0] - 32 : w[0]);
+	last = soundex_digit((uint8_t)(out[0] + 32));
+	for (size_t i = 1; i < len && n < 4; i++) {
+		uint8_t ch = (uint8_t)(w[i] >= 'A' && w[i] <= 'Z' ? w[i] + 32 : w[i]);
+		char d = soundex_digit(ch);
+
+		if (ch == 'h' || ch == 'w')
+			continue;	/* do not separate equal classes */
+		if (d != '0' && d != last)
+			out[n++] = d;
+		last = d;
+	}
+	while (n < 4)
+		out[n++] = '0';
+	out[n] = '\0';
+}
+
+/* Splits a value into words of ASCII letters and digits; other bytes separate. */
+static void
+approx_split(ber_slice v, approx_words *out)
+{
+	size_t i = 0;
+
+	out->n = 0;
+	while (i < v.len && out->n < APPROX_WORDS) {
+		size_t start;
+		while (i < v.len && !isalnum_ascii(v.p[i]))
+			i++;
+		start = i;
+		while (i < v.len && isalnum_ascii(v.p[i]))
+			i++;
+		if (i > start)
+			word_code(v.p + start, i - start, out->code[out->n++]);
+	}
+}
+
+/* Every word of the assertion sounds like a word of the value, in the same order. */
+static bool
+sounds_alike(ber_slice value, ber_slice assertion)
+{
+	approx_words vw, aw;
+	size_t j = 0;
+
+	approx_split(assertion, &aw);
+	if (aw.n == 0)
+		return false;
+	approx_split(value, &vw);
+	for (size_t i = 0; i < vw.n && j < aw.n; i++)
+		if (strcmp(vw.code[i], aw.code[j]) == 0)
+			j++;
+	return j == aw.n;
 }
 
 static int
@@ -305,7 +404,7 @@ item_values(const dir_filter *f, const dir_view *v, const ber_slice **vals, uint
 {
 	if (f->undef || f->key == NULL)
 		return DF_UNDEF;
-	if (!view_values(v, f->key, f->keylen, vals, n))
+	if (!view_desc_values(v, f->sup, f->key, f->keylen, vals, n))
 		return f->at == NULL ? DF_UNDEF : DF_FALSE;
 	return DF_TRUE;
 }
@@ -328,10 +427,14 @@ eval_ava(const dir_filter *f, const dir_view *v)
 		return DF_FALSE;
 	}
 	if (f->type == LDAP_FILTER_APPROX) {
-		bool num = rule_is(f->at, SCHEMA_MATCH_INTEGER);
+		/* Strings: equal ignoring case and spaces, or sounding alike word by word
+		 * (RFC 4511 4.5.1.7.6 leaves the algorithm to the server). */
+		bool exact = f->at != NULL && f->at->equality != NULL &&
+		    f->at->equality->match != SCHEMA_MATCH_CASE_IGNORE &&
+		    f->at->equality->match != SCHEMA_MATCH_CASE_EXACT;
 		for (uint32_t i = 0; i < n; i++)
-			if (num ? schema_value_equal(f->at, vals[i], f->value) :
-			    folded_equal(vals[i], f->value, true))
+			if (exact ? schema_value_equal(f->at, vals[i], f->value) :
+			    (folded_equal(vals[i], f->value, true) || sounds_alike(vals[i], f->value)))
 				return DF_TRUE;
 		return DF_FALSE;
 	}
@@ -369,7 +472,7 @@ eval_present(const dir_filter *f, const dir_view *v)
 
 	if (f->undef || f->key == NULL)
 		return DF_UNDEF;
-	if (view_values(v, f->key, f->keylen, &vals, &n))
+	if (view_desc_values(v, f->sup, f->key, f->keylen, &vals, &n))
 		return DF_TRUE;
 	if (dir_key_is(f->key, f->keylen, "objectclass"))
 		return DF_TRUE;	/* every entry has one, even ILS entries stored without */
@@ -427,7 +530,7 @@ eval_ext(const dir_filter *f, const dir_view *v)
 	if (f->has_attr) {
 		const ber_slice *vals;
 		uint32_t n;
-		if (f->key != NULL && view_values(v, f->key, f->keylen, &vals, &n) &&
+		if (f->key != NULL && view_desc_values(v, f->sup, f->key, f->keylen, &vals, &n) &&
 		    ext_values(f, vals, n, f->at, &res) == DF_TRUE)
 			return DF_TRUE;
 	} else {

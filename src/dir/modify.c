@@ -260,7 +260,9 @@ apply_mod(mod_ctx *m, const ldap_mod *mod, dir_result *res)
 {
 	const ldap_attr *la = &mod->attr;
 	char key[DIR_KEYMAX];
-	size_t klen = dir_key(m->s, la->type.p, la->type.len, key, sizeof(key));
+	/* The type with its tagging options (options.c); blen: the type alone. */
+	size_t klen = dir_desc_key(m->s, la->type.p, la->type.len, key, sizeof(key));
+	size_t blen = desc_base_len(key, klen);
 	ber_slice k = { (const uint8_t *)key, klen };
 	edit_attr *at;
 
@@ -268,18 +270,18 @@ apply_mod(mod_ctx *m, const ldap_mod *mod, dir_result *res)
 		dir_res_set(res, LDAP_UNDEFINED_ATTRIBUTE_TYPE, "invalid attribute description");
 		return res->code;
 	}
-	if (dir_key_is(key, klen, "entryttl"))
+	if (dir_key_is(key, blen, "entryttl"))
 		return mod_ttl(m, mod, res);
 	m->changed = true;
-	if (dir_key_is(key, klen, "objectclass"))
+	if (dir_key_is(key, blen, "objectclass"))
 		m->classes = true;
-	if (oper_is_server_only(m->s, key, klen)) {
+	if (oper_is_server_only(m->s, key, blen)) {
 		dir_res_set(res, LDAP_CONSTRAINT_VIOLATION, "%.*s: no user modification",
 		    (int)la->type.len, la->type.p);
 		return res->code;
 	}
 	if (!(m->flags & (DIR_F_LENIENT_MODIFY | DIR_F_NO_SCHEMA_CHECK)) &&
-	    schema_find_attr(m->s, key, klen) == NULL) {
+	    schema_find_attr(m->s, key, blen) == NULL) {
 		dir_res_set(res, LDAP_UNDEFINED_ATTRIBUTE_TYPE, "%.*s: undefined attribute type",
 		    (int)la->type.len, la->type.p);
 		return res->code;
@@ -408,6 +410,8 @@ modify_in_txn(mod_ctx *m, store_txn *t, const dn *parsed, const char *ndn, size_
 		dir_res_set(res, dir_store_code(rc), "store: %s", store_strerror(rc));
 		return res->code;
 	}
+	if (access_check_change(m->d, m->c, &old, 0, res) != LDAP_SUCCESS)
+		return res->code;
 	m->was_dynamic = old.expires != 0;
 	m->expires = old.expires;
 	if (edit_from_entry(&m->ed, m->s, &old) != 0)
@@ -425,7 +429,8 @@ modify_in_txn(mod_ctx *m, store_txn *t, const dn *parsed, const char *ndn, size_
 			    "store: %s", store_strerror(rc));
 		return rc == STORE_OK ? LDAP_SUCCESS : res->code;
 	}
-	if ((rc = final_checks(m, parsed, &old, res)) != LDAP_SUCCESS)
+	if ((rc = final_checks(m, parsed, &old, res)) != LDAP_SUCCESS ||
+	    (rc = access_check_size(m->d, m->c, &m->ed, m->s, res)) != LDAP_SUCCESS)
 		return rc;
 	if (oper_on_modify(&m->ed, m->s, m->c) != 0)
 		return nomem(res);
@@ -471,8 +476,7 @@ dir_modify(dir *d, const dir_ctx *c, ber_slice dnstr, const ldap_mod *mods, size
 		goto out;
 	}
 	if (nlen == 0 || !dir_in_suffix(d, ndn, nlen)) {
-		dir_res_set(res, LDAP_NO_SUCH_OBJECT, "outside the naming context");
-		res->matched = "";
+		dir_outside_suffix(ndn, nlen, res);
 		goto out;
 	}
 	if ((rc = store_begin(d->st, true, &t)) != STORE_OK) {

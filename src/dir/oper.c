@@ -24,14 +24,14 @@ static const char *const known_operational[] = {
 	"altserver", "attributetypes", "objectclasses", "ldapsyntaxes", "matchingrules",
 	"matchingruleuse", "ditcontentrules", "ditstructurerules", "nameforms",
 	"dynamicsubtrees", "governingstructurerule", "entrycsn", "contextcsn",
-	"pwdchangedtime", NULL
+	"pwdchangedtime", "ilsdowner", NULL
 };
 
 /* Maintained by the server; a client writing them gets constraintViolation. */
 static const char *const server_only[] = {
 	"createtimestamp", "modifytimestamp", "creatorsname", "modifiersname",
 	"entryuuid", "structuralobjectclass", "hassubordinates", "entrydn",
-	"subschemasubentry", NULL
+	"subschemasubentry", "ilsdowner", NULL
 };
 
 const char *const oper_virtual_names[] = {
@@ -324,9 +324,12 @@ bool
 view_values(const dir_view *v, const char *key, size_t keylen, const ber_slice **vals,
     uint32_t *n)
 {
-	const entry_attr *at = entry_find(v->e, key, keylen);
+	const entry_attr *at;
 	char buf[32];
 
+	if (view_hides(v, key, keylen))
+		return false;
+	at = entry_find(v->e, key, keylen);
 	if (at != NULL && at->nvals > 0) {
 		*vals = at->vals;
 		*n = at->nvals;

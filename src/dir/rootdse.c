@@ -6,6 +6,7 @@
  * attributes but objectClass (and cn) are operational, so they come back
  * only when named or with "+".
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "dir/dir_int.h"
@@ -40,6 +41,15 @@ syn_attr(syn *sy, const char *name, size_t nvals)
 	return at;
 }
 
+static bool
+listed(const char *const *l, const char *v)
+{
+	for (size_t i = 0; l && l[i]; i++)
+		if (strcmp(l[i], v) == 0)
+			return true;
+	return false;
+}
+
 /* An attribute from a NULL-terminated list of strings (two lists may be joined). */
 static int
 syn_list(syn *sy, const char *name, const char *const *l1, const char *const *l2)
@@ -58,7 +68,8 @@ syn_list(syn *sy, const char *name, const char *const *l1, const char *const *l2
 	for (size_t i = 0; l1 && l1[i]; i++)
 		at->vals[at->nvals++] = ldap_slice(l1[i]);
 	for (size_t i = 0; l2 && l2[i]; i++)
-		at->vals[at->nvals++] = ldap_slice(l2[i]);
+		if (!listed(l1, l2[i]))
+			at->vals[at->nvals++] = ldap_slice(l2[i]);
 	return 0;
 }
 
@@ -87,8 +98,10 @@ rootdse_build(dir *d, const schema *s, arena *a, entry *out)
 	static const char *const classes[] = { "top", NULL };
 	static const char *const versions[] = { "2", "3", NULL };
 	static const char *const extensions[] = {
-		LDAP_OID_WHOAMI, LDAP_OID_REFRESH, LDAP_OID_ILSD_SCHEMA_RELOAD, NULL
+		LDAP_OID_WHOAMI, LDAP_OID_REFRESH, LDAP_OID_CANCEL, LDAP_OID_ILSD_SCHEMA_RELOAD, NULL
 	};
+	/* Implemented by the server for every search (RFC 2696). */
+	static const char *const controls[] = { LDAP_OID_PAGED_RESULTS, NULL };
 	static const char *const features[] = {
 		"1.3.6.1.4.1.4203.1.5.1",	/* RFC 3673 all operational attributes */
 		"1.3.6.1.4.1.4203.1.5.3",	/* RFC 4526 absolute true and false filters */
@@ -105,7 +118,7 @@ rootdse_build(dir *d, const schema *s, arena *a, entry *out)
 	    syn_one(&sy, "subschemaSubentry", DIR_SCHEMA_NAME) != 0 ||
 	    syn_list(&sy, "supportedLDAPVersion", versions, NULL) != 0 ||
 	    syn_list(&sy, "supportedExtension", extensions, d->cfg.extensions) != 0 ||
-	    syn_list(&sy, "supportedControl", d->cfg.controls, NULL) != 0 ||
+	    syn_list(&sy, "supportedControl", controls, d->cfg.controls) != 0 ||
 	    syn_list(&sy, "supportedSASLMechanisms", d->cfg.sasl_mechs, NULL) != 0 ||
 	    syn_list(&sy, "supportedFeatures", features, NULL) != 0 ||
 	    syn_one(&sy, "vendorName", "ilsd project") != 0 ||
@@ -135,6 +148,57 @@ described(arena *a, const void *item, bool syntax)
 	return (ber_slice){ NULL, 0 };
 }
 
+static bool
+rule_applies(const schema_mrule *mr, const schema_attr *at)
+{
+	if (at->equality == mr || at->ordering == mr || at->substr == mr)
+		return true;
+	return mr->syntax_oid != NULL && at->syntax != NULL && at->syntax->oid != NULL &&
+	    strcmp(mr->syntax_oid, at->syntax->oid) == 0;
+}
+
+static const char *
+attr_name(const schema_attr *at)
+{
+	return at->nnames > 0 ? at->names[0] : at->oid;
+}
+
+/*
+ * RFC 4512 4.1.4: "( <rule OID> NAME '<rule>' APPLIES ( a $ b ) )", the
+ * attribute types a rule can be used with in an extensible match: those
+ * that name it, and those whose syntax is the rule's assertion syntax.
+ * Empty slice if it applies to none.
+ */
+static ber_slice
+rule_use(arena *a, const schema *s, const schema_mrule *mr)
+{
+	size_t na = schema_attr_count(s), len = 64 + strlen(mr->oid) +
+	    (mr->name ? strlen(mr->name) : 0), n = 0, used = 0;
+	char *buf;
+
+	for (size_t i = 0; i < na; i++)
+		if (rule_applies(mr, schema_attr_at(s, i))) {
+			len += strlen(attr_name(schema_attr_at(s, i))) + 3;
+			n++;
+		}
+	if (n == 0 || (buf = arena_alloc(a, len)) == NULL)
+		return (ber_slice){ NULL, 0 };
+	used = (size_t)snprintf(buf, len, "( %s%s%s%s APPLIES %s", mr->oid,
+	    mr->name ? " NAME '" : "", mr->name ? mr->name : "", mr->name ? "'" : "",
+	    n > 1 ? "( " : "");
+	for (size_t i = 0, k = 0; i < na && used < len; i++) {
+		const schema_attr *at = schema_attr_at(s, i);
+		if (rule_applies(mr, at))
+			used += (size_t)snprintf(buf + used, len - used, "%s%s", k++ ? " $ " : "",
+			    attr_name(at));
+	}
+	if (used < len)
+		used += (size_t)snprintf(buf + used, len - used, "%s)", n > 1 ? " ) " : " ");
+	if (used >= len)
+		return (ber_slice){ NULL, 0 };
+	return (ber_slice){ (const uint8_t *)buf, used };
+}
+
 static int
 add_definitions(syn *sy, const schema *s)
 {
@@ -152,6 +216,11 @@ add_definitions(syn *sy, const schema *s)
 			if ((at->vals[at->nvals] = described(sy->a, schema_mrule_at(s, i), false)).p)
 				at->nvals++;
 	}
+	if (nm && (at = syn_attr(sy, "matchingRuleUse", nm)) != NULL) {
+		for (size_t i = 0; i < nm; i++)
+			if ((at->vals[at->nvals] = rule_use(sy->a, s, schema_mrule_at(s, i))).p)
+				at->nvals++;
+	}
 	if (na && (at = syn_attr(sy, "attributeTypes", na)) != NULL) {
 		for (size_t i = 0; i < na; i++)
 			if (schema_attr_at(s, i)->text)
@@ -165,16 +234,24 @@ add_definitions(syn *sy, const schema *s)
 	return 0;
 }
 
+/* RFC 4512 4.2: the timestamps let clients know when to refetch the schema. */
 int
-subschema_build(const schema *s, arena *a, entry *out)
+subschema_build(dir *d, const schema *s, arena *a, entry *out)
 {
 	static const char *const classes[] = { "top", "subentry", "subschema", NULL };
+	char *created = arena_alloc(a, 16), *modified = arena_alloc(a, 16);
 	syn sy;
 
+	if (created == NULL || modified == NULL)
+		return -1;
+	oper_gentime(d->schema_created_ms, created);
+	oper_gentime(d->schema_modified_ms, modified);
 	if (syn_begin(&sy, a, out, DIR_SCHEMA_NAME) != 0 ||
 	    syn_list(&sy, "objectClass", classes, NULL) != 0 ||
 	    syn_one(&sy, "cn", "Subschema") != 0 ||
 	    syn_one(&sy, "structuralObjectClass", "subentry") != 0 ||
+	    syn_one(&sy, "createTimestamp", created) != 0 ||
+	    syn_one(&sy, "modifyTimestamp", modified) != 0 ||
 	    syn_one(&sy, "entryDN", DIR_SCHEMA_NAME) != 0 ||
 	    syn_one(&sy, "subschemaSubentry", DIR_SCHEMA_NAME) != 0 ||
 	    add_definitions(&sy, s) != 0)

@@ -13,15 +13,25 @@
  * Index candidates are a superset: each is checked against the scope and
  * the whole filter.  An entry can reach a prefix or presence index once
  * per value, so ids taken from an index are deduplicated.
+ *
+ * Paged results (RFC 2696): a page ends when the first entry of the next
+ * one has matched; that entry is held for the next page, so a page that
+ * empties the result is the last one (no empty page follows).  Aliases
+ * (RFC 4511 4.5.1.3) are followed to find the base, and in searching an
+ * alias stands for its target, deduplicated like index candidates.
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "dir/dir_int.h"
 
 #define ESTIMATE_CAP 5000
 #define ESTIMATE_SMALL 64	/* an index this selective is used without looking further */
 #define STEP_SCAN_MAX 50000	/* candidates per step once something was written */
+#define TMP_CHUNK 16384		/* the per-candidate arena */
+#define TMP_CAP (256u << 20)
+#define STEP_TIME_MS 20		/* a step yields after this long, written or not */
 
 enum search_source {
 	SRC_NONE = 0,		/* nothing to return */
@@ -58,7 +68,14 @@ struct dir_search {
 	dir_sel sel;
 	bool typesonly;
 	uint64_t size_limit;	/* 0 = none */
+	uint64_t time_secs;	/* the time limit, 0 = none */
 	uint64_t deadline;	/* Unix ms, 0 = none */
+	bool paged;		/* RFC 2696: stop after page_left more entries */
+	uint64_t page_left;
+	bool held;		/* held_id matched but belongs to the next page */
+	uint64_t held_id;
+	int deref;		/* enum ldap_deref (RFC 4511 4.5.1.3) */
+	uint64_t base_id;	/* 0 for the root */
 	int64_t refresh_ttl;	/* clamped; 0 = none */
 	uint64_t sent;
 	bool done;
@@ -66,6 +83,10 @@ struct dir_search {
 	idset seen;
 	refresh *pending;
 	size_t npending, cap_pending;
+	dir_ctx who;		/* the requester (strings copied into keep) */
+	bool rights_uniform;	/* no access rule starts below the base */
+	unsigned rights;	/* the requester's rights at the base */
+	bool changeable_only;
 };
 
 /* ---- a set of entry ids (open addressing; ids are never 0) ---- */
@@ -130,7 +151,9 @@ term_iter(dir_search *s, const dir_filter *f, store_iter *it)
 {
 	const schema_attr *at = f->at;
 
-	if (f->undef || f->key == NULL || !store_is_indexed(s->d->st, f->key, f->keylen))
+	/* A type with SUP subtypes matches their values too, which its index lacks. */
+	if (f->undef || f->key == NULL || f->sup != NULL ||
+	    !store_is_indexed(s->d->st, f->key, f->keylen))
 		return false;
 	switch (f->type) {
 	case LDAP_FILTER_EQUALITY:
@@ -215,6 +238,9 @@ in_scope(const dir_search *s, const entry *e)
 
 	if (s->scope == LDAP_SCOPE_SUBTREE)
 		return s->base_root || dn_is_suffix(ndn, len, s->base_ndn, s->base_nlen);
+	if (s->scope == LDAP_SCOPE_SUBORDINATE)
+		return s->base_root || (len > s->base_nlen &&
+		    dn_is_suffix(ndn, len, s->base_ndn, s->base_nlen));
 	if (s->scope == LDAP_SCOPE_BASE)
 		return len == s->base_nlen && memcmp(ndn, s->base_ndn, len) == 0;
 	if (s->base_root)
@@ -225,6 +251,21 @@ in_scope(const dir_search *s, const entry *e)
 }
 
 /* ---- begin ---- */
+
+/* derefFindingBaseObj: the search starts from the entry the base alias leads to. */
+static int
+deref_base(dir_search *s, store_txn *t, const dir_ctx *c, entry *e, dir_result *res)
+{
+	if (alias_follow(s->s, t, e, c->now_ms, &s->tmp, e, res) != LDAP_SUCCESS)
+		return res->code;
+	s->base_ndn = arena_strndup(&s->keep, (const char *)e->ndn.p, e->ndn.len);
+	s->base_nlen = e->ndn.len;
+	if (s->base_ndn == NULL) {
+		dir_res_set(res, LDAP_OTHER, "out of memory");
+		return res->code;
+	}
+	return LDAP_SUCCESS;
+}
 
 static int
 begin_base(dir_search *s, const dir_ctx *c, ber_slice base, dir_result *res)
@@ -253,7 +294,8 @@ begin_base(dir_search *s, const dir_ctx *c, ber_slice base, dir_result *res)
 		s->base_ndn = ndn;
 		s->base_nlen = nlen;
 		if (dir_key_is(ndn, nlen, DIR_SCHEMA_NDN)) {
-			s->src = s->scope == LDAP_SCOPE_ONELEVEL ? SRC_NONE : SRC_SUBSCHEMA;
+			s->src = s->scope == LDAP_SCOPE_BASE || s->scope == LDAP_SCOPE_SUBTREE ?
+			    SRC_SUBSCHEMA : SRC_NONE;
 			return LDAP_SUCCESS;
 		}
 		if (!dir_in_suffix(d, ndn, nlen)) {
@@ -279,14 +321,18 @@ begin_base(dir_search *s, const dir_ctx *c, ber_slice base, dir_result *res)
 		return LDAP_SUCCESS;
 	}
 	rc = dir_get_live(t, s->base_ndn, s->base_nlen, c->now_ms, &s->tmp, &e);
-	if (rc == STORE_NOTFOUND) {
+	if (rc == STORE_OK && (s->deref & LDAP_DEREF_FINDING) && alias_is(&e) &&
+	    deref_base(s, t, c, &e, res) != LDAP_SUCCESS) {
+		/* res says why */
+	} else if (rc == STORE_NOTFOUND) {
 		dir_no_such_object(d, t, s->base_ndn, s->base_nlen, c->now_ms, c->a, res);
 	} else if (rc != STORE_OK) {
 		dir_res_set(res, dir_store_code(rc), "store: %s", store_strerror(rc));
 	} else if (s->scope == LDAP_SCOPE_BASE) {
 		s->src = SRC_ONE;
-		s->one_id = e.id;
+		s->one_id = s->base_id = e.id;
 	} else {
+		s->base_id = e.id;
 		plan(s, t, e.id);
 	}
 	store_abort(t);
@@ -307,6 +353,22 @@ min_limit(int64_t asked, int64_t cap, bool admin)
 	return a < b ? a : b;
 }
 
+/* The requester outlives the request: its strings are copied. */
+static int
+copy_who(dir_search *s, const dir_ctx *c, dir_result *res)
+{
+	s->who = *c;
+	s->who.a = NULL;
+	s->who.bind_dn = arena_strndup(&s->keep, c->bind_dn ? c->bind_dn : "",
+	    c->bind_dn ? strlen(c->bind_dn) : 0);
+	s->who.peer = c->peer != NULL ? arena_strndup(&s->keep, c->peer, strlen(c->peer)) : NULL;
+	if (s->who.bind_dn == NULL || (c->peer != NULL && s->who.peer == NULL)) {
+		dir_res_set(res, LDAP_OTHER, "out of memory");
+		return res->code;
+	}
+	return LDAP_SUCCESS;
+}
+
 int
 dir_search_begin(dir *d, const dir_ctx *c, const dir_search_params *p, dir_search **out,
     dir_result *res)
@@ -317,7 +379,7 @@ dir_search_begin(dir *d, const dir_ctx *c, const dir_search_params *p, dir_searc
 	*out = NULL;
 	res->matched = NULL;
 	dir_res_set(res, LDAP_SUCCESS, NULL);
-	if (p->scope < LDAP_SCOPE_BASE || p->scope > LDAP_SCOPE_SUBTREE) {
+	if (p->scope < LDAP_SCOPE_BASE || p->scope > LDAP_SCOPE_SUBORDINATE) {
 		dir_res_set(res, LDAP_PROTOCOL_ERROR, "invalid scope");
 		return res->code;
 	}
@@ -329,20 +391,25 @@ dir_search_begin(dir *d, const dir_ctx *c, const dir_search_params *p, dir_searc
 	s->d = d;
 	s->s = dir_schema(d);
 	arena_init(&s->keep, 16384, 16u << 20);
-	arena_init(&s->tmp, 16384, 256u << 20);
+	arena_init(&s->tmp, TMP_CHUNK, TMP_CAP);
 	s->scope = p->scope;
 	s->typesonly = p->typesonly;
 	s->size_limit = min_limit(p->sizelimit, d->cfg.size_limit, c->is_admin);
 	secs = min_limit(p->timelimit, d->cfg.time_limit, c->is_admin);
+	s->time_secs = secs;
 	s->deadline = secs ? c->now_ms + secs * 1000 : 0;
 	s->refresh_ttl = p->refresh_ttl > 0 ? ttl_clamp(d, p->refresh_ttl) : 0;
+	s->deref = p->deref;
 	if (dfilter_compile(s->s, p->filter, &s->keep, &s->filter) != LDAP_SUCCESS ||
 	    sel_compile(s->s, p->attrs, p->nattrs, &s->keep, &s->sel) != 0) {
 		dir_res_set(res, LDAP_ADMIN_LIMIT_EXCEEDED, "search request too large");
 		goto fail;
 	}
-	if (begin_base(s, c, p->base, res) != LDAP_SUCCESS)
+	if (begin_base(s, c, p->base, res) != LDAP_SUCCESS || copy_who(s, c, res) != LDAP_SUCCESS)
 		goto fail;
+	s->changeable_only = p->changeable_only;
+	s->rights_uniform = access_uniform_below(d, s->base_ndn, s->base_nlen);
+	s->rights = access_rights(d, &s->who, s->base_ndn, s->base_nlen);
 	*out = s;
 	return LDAP_SUCCESS;
 fail:
@@ -366,9 +433,9 @@ static int
 emit_synthetic(dir_search *s, ber_writer *w, int64_t msgid, uint64_t now_ms, dir_result *res)
 {
 	entry e;
-	dir_view v = { &e, s->s, NULL, now_ms, &s->tmp, true };
+	dir_view v = { &e, s->s, NULL, now_ms, &s->tmp, true, s->d, 0 };
 	int rc = s->src == SRC_ROOTDSE ? rootdse_build(s->d, s->s, &s->tmp, &e) :
-	    subschema_build(s->s, &s->tmp, &e);
+	    subschema_build(s->d, s->s, &s->tmp, &e);
 
 	if (rc != 0)
 		return finish(s, res, LDAP_OTHER, "out of memory");
@@ -421,8 +488,14 @@ commit_refreshes(dir_search *s)
 
 /* Next candidate id: 1 with *id, 0 at the end, < 0 on a store error. */
 static int
-next_candidate(dir_search *s, store_txn *t, uint64_t *id)
+next_candidate(dir_search *s, store_txn *t, uint64_t *id, bool *held)
 {
+	*held = s->held;
+	if (s->held) {
+		s->held = false;
+		*id = s->held_id;
+		return 1;
+	}
 	if (s->src == SRC_ONE) {
 		if (s->one_done)
 			return 0;
@@ -434,14 +507,63 @@ next_candidate(dir_search *s, store_txn *t, uint64_t *id)
 }
 
 /* Outcome of looking at one candidate. */
-enum { CAND_SKIP, CAND_SENT, CAND_LIMIT, CAND_ERR };
+enum { CAND_SKIP, CAND_SENT, CAND_LIMIT, CAND_PAGE, CAND_ERR };
 
+/* Does the filter ask for an entry by its name: an equality on its RDN attribute? */
+static bool
+names_entry(const dir_filter *f, const char *rdn_key, size_t keylen)
+{
+	if (f == NULL)
+		return false;
+	if (f->type == LDAP_FILTER_EQUALITY)
+		return f->key != NULL && f->keylen == keylen && memcmp(f->key, rdn_key, keylen) == 0;
+	if (f->type == LDAP_FILTER_AND) {
+		for (const dir_filter *k = f->kids; k != NULL; k = k->next)
+			if (names_entry(k, rdn_key, keylen))
+				return true;
+	}
+	return false;
+}
+
+/*
+ * The access policy's say on a candidate: readable (or owned), changeable
+ * when the search refreshes, and not a hidden entry the requester may
+ * only find by its exact name.
+ */
+static bool
+admitted(const dir_search *s, const entry *e, bool owns)
+{
+	const char *eq;
+	unsigned rights;
+
+	if (s->who.is_admin || !s->d->policy)
+		return true;
+	rights = s->rights_uniform ? s->rights :
+	    access_rights(s->d, &s->who, (const char *)e->ndn.p, e->ndn.len);
+	if (!(rights & DIR_RIGHT_READ) && !owns)
+		return false;
+	if ((s->refresh_ttl > 0 || s->changeable_only) && e->expires != 0 &&
+	    !access_may_change(s->d, &s->who, e, rights, owns))
+		return false;
+	if (owns || !access_entry_hidden(s->d, e))
+		return true;
+	eq = memchr(e->ndn.p, '=', e->ndn.len);
+	return eq != NULL && names_entry(s->filter, (const char *)e->ndn.p,
+	    (size_t)(eq - (const char *)e->ndn.p));
+}
+
+/*
+ * held: the candidate was already matched (and deduplicated) when the
+ * previous page ended; it is checked again since the entry may have
+ * changed or gone since.
+ */
 static int
-candidate(dir_search *s, store_txn *t, uint64_t id, ber_writer *w, int64_t msgid,
+candidate(dir_search *s, store_txn *t, uint64_t id, bool held, ber_writer *w, int64_t msgid,
     uint64_t now_ms)
 {
 	entry e;
-	dir_view v = { &e, s->s, t, now_ms, &s->tmp, false };
+	dir_view v = { &e, s->s, t, now_ms, &s->tmp, false, s->d, 0 };
+	bool owns;
 	int rc;
 
 	arena_reset(&s->tmp);
@@ -450,14 +572,39 @@ candidate(dir_search *s, store_txn *t, uint64_t id, ber_writer *w, int64_t msgid
 		return CAND_SKIP;
 	if (rc != STORE_OK)
 		return CAND_ERR;
-	if (dir_expired(&e, now_ms) || (s->from_index && !in_scope(s, &e)))
+	if (dir_expired(&e, now_ms) ||
+	    ((s->from_index || s->scope == LDAP_SCOPE_SUBORDINATE) && !in_scope(s, &e)))
 		return CAND_SKIP;
+	/* derefInSearching: an alias below the base stands for the entry it names
+	 * (that entry's own subordinates are not searched). */
+	if ((s->deref & LDAP_DEREF_SEARCHING) && e.id != s->base_id && alias_is(&e)) {
+		dir_result ignored;
+		entry target;
+
+		if (alias_follow(s->s, t, &e, now_ms, &s->tmp, &target, &ignored) != LDAP_SUCCESS ||
+		    dir_expired(&target, now_ms))
+			return CAND_SKIP;
+		e = target;
+		id = e.id;
+	}
+	owns = s->d->policy && access_owns(&s->who, &e);
+	if (!admitted(s, &e, owns))
+		return CAND_SKIP;
+	v.hide = s->d->policy ? access_view_hide(&s->who, owns) : 0;
 	if (dfilter_eval(s->filter, &v) != DF_TRUE)
 		return CAND_SKIP;
-	if (s->from_index && (rc = idset_add(&s->seen, id)) <= 0)
+	/* An entry can come from an index once per value, or also through an alias. */
+	if ((s->from_index || (s->deref & LDAP_DEREF_SEARCHING)) && !held &&
+	    (rc = idset_add(&s->seen, id)) <= 0)
 		return rc < 0 ? CAND_ERR : CAND_SKIP;
 	if (s->size_limit && s->sent >= s->size_limit)
 		return CAND_LIMIT;
+	if (s->paged && s->page_left == 0) {
+		/* The page is full and there is more: this one opens the next page. */
+		s->held = true;
+		s->held_id = id;
+		return CAND_PAGE;
+	}
 	if (s->refresh_ttl > 0 && e.expires != 0) {
 		e.expires = now_ms + (uint64_t)s->refresh_ttl * 1000;
 		if (pending_add(s, id, e.expires) != 0)
@@ -465,17 +612,36 @@ candidate(dir_search *s, store_txn *t, uint64_t id, ber_writer *w, int64_t msgid
 	}
 	emit_entry(w, msgid, &v, &s->sel, s->typesonly);
 	s->sent++;
+	if (s->paged)
+		s->page_left--;
 	return CAND_SENT;
 }
 
+static uint64_t
+step_clock_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/*
+ * A step also ends after STEP_TIME_MS even when nothing matched yet: a
+ * filter that is costly to evaluate on every candidate (a hostile one) must
+ * not hold the event loop for the whole scan, and the time limit is
+ * checked again at the start of the next step.
+ */
 int
 dir_search_step(dir_search *s, ber_writer *w, int64_t msgid, size_t max_bytes,
     uint64_t now_ms, dir_result *res)
 {
 	store_txn *t;
 	size_t start = w->len;
-	uint64_t sent_before = s->sent, scanned = 0, id;
+	uint64_t sent_before = s->sent, page_before = s->page_left, scanned = 0, id;
+	uint64_t step_start = step_clock_ms();
 	int rc, end = -1;
+	bool held, page_full = false;
 
 	if (s->done) {
 		*res = s->final;
@@ -490,15 +656,18 @@ dir_search_step(dir_search *s, ber_writer *w, int64_t msgid, size_t max_bytes,
 	if ((rc = store_begin(s->d->st, false, &t)) != STORE_OK)
 		return finish(s, res, dir_store_code(rc), store_strerror(rc));
 	while (end < 0) {
-		rc = next_candidate(s, t, &id);
+		rc = next_candidate(s, t, &id, &held);
 		if (rc <= 0) {
 			end = rc == 0 ? LDAP_SUCCESS : LDAP_OTHER;
 			break;
 		}
 		scanned++;
-		switch (candidate(s, t, id, w, msgid, now_ms)) {
+		switch (candidate(s, t, id, held, w, msgid, now_ms)) {
 		case CAND_LIMIT:
 			end = LDAP_SIZE_LIMIT_EXCEEDED;
+			break;
+		case CAND_PAGE:
+			page_full = true;
 			break;
 		case CAND_ERR:
 			end = LDAP_OTHER;
@@ -508,8 +677,12 @@ dir_search_step(dir_search *s, ber_writer *w, int64_t msgid, size_t max_bytes,
 		}
 		if (w->err)
 			end = LDAP_OTHER;
+		if (page_full && end < 0)
+			break;
 		if (end < 0 && (w->len - start >= max_bytes ||
 		    (scanned >= STEP_SCAN_MAX && w->len > start)))
+			break;
+		if (end < 0 && step_clock_ms() - step_start >= STEP_TIME_MS)
 			break;
 	}
 	store_abort(t);
@@ -518,6 +691,7 @@ dir_search_step(dir_search *s, ber_writer *w, int64_t msgid, size_t max_bytes,
 		/* Nothing of this step may go out unrefreshed. */
 		w->len = start;
 		s->sent = sent_before;
+		s->page_left = page_before;
 		s->npending = 0;
 		return finish(s, res, LDAP_OTHER, "refresh failed");
 	}
@@ -526,7 +700,22 @@ dir_search_step(dir_search *s, ber_writer *w, int64_t msgid, size_t max_bytes,
 		    end == LDAP_OTHER ? "internal error" : NULL;
 		return finish(s, res, end, diag);
 	}
+	if (page_full) {
+		/* It may wait long for the next page: give back the candidate memory. */
+		arena_free(&s->tmp);
+		arena_init(&s->tmp, TMP_CHUNK, TMP_CAP);
+		return DIR_SEARCH_PAGE;
+	}
 	return DIR_SEARCH_MORE;
+}
+
+void
+dir_search_set_page(dir_search *s, uint64_t size, uint64_t now_ms)
+{
+	s->paged = true;
+	s->page_left = size;
+	if (s->time_secs)
+		s->deadline = now_ms + s->time_secs * 1000;
 }
 
 bool

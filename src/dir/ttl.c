@@ -87,6 +87,8 @@ dir_refresh(dir *d, const dir_ctx *c, ber_slice dnstr, int64_t ttl, int64_t *app
 		dir_res_set(res, dir_store_code(rc), "store: %s", store_strerror(rc));
 		goto out;
 	}
+	if (access_check_change(d, c, &e, 0, res) != LDAP_SUCCESS)
+		goto out;
 	/* RFC 2589 4.2: refreshing an entry that is not dynamic. */
 	if (e.expires == 0) {
 		dir_res_set(res, LDAP_OBJECT_CLASS_VIOLATION, "not a dynamic entry");

@@ -23,6 +23,7 @@
 #define ILS_DEFAULT_SUFFIX "o=Intranet"
 #define ILS_TTL_MAX_MINUTES 1000000000LL	/* sttl values are capped here before * 60 */
 #define ILS_WRITE_RETRIES 3		/* re-registration attempts before giving up */
+#define ILS_TOKEN_MIN_LEN 6		/* shorter securityTokens are guessable (docs/security.md) */
 
 /* The containers of ILS entries, as written and normalised. */
 typedef struct ils_names {

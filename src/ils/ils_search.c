@@ -58,6 +58,7 @@ refresh_probe(dir *d, const dir_ctx *c, const dir_search_params *p, dir_result *
 	probe.nattrs = 1;
 	probe.typesonly = true;
 	probe.refresh_ttl = 0;
+	probe.changeable_only = true;	/* what the refresh would touch */
 	probe.sizelimit = 1;
 	int code = ils_read(d, c, &probe, NULL, NULL, &count, res);
 	if (code != LDAP_SUCCESS && code != LDAP_SIZE_LIMIT_EXCEEDED)

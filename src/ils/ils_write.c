@@ -209,15 +209,20 @@ merge_into_person(dir *d, const dir_ctx *c, const ils_env *env, const ils_dn *dn
  * Is the existing entry the same registration?  For a person the
  * securityToken decides (both absent counts as the same), for an
  * application user the userObject.  Returns 1 same, 0 different, -1 gone.
+ * The token is private to the entry's owner, so the comparison is made
+ * with the server's rights; whether the client may replace the entry is
+ * the directory's decision when it is deleted.
  */
 static int
 same_owner(dir *d, const dir_ctx *c, const ils_dn *dn, const ils_add_shape *sh)
 {
 	const char *attr = dn->kind == ILS_DN_PERSON ? "securityToken" : "userObject";
 	ber_slice want = dn->kind == ILS_DN_PERSON ? sh->token : sh->user;
+	dir_ctx server = *c;
 	dir_result res;
 
-	int code = dir_compare(d, c, dn->dn, ldap_slice(attr),
+	server.is_admin = true;
+	int code = dir_compare(d, &server, dn->dn, ldap_slice(attr),
 	    want.p != NULL ? want : BER_SLICE_STR("-"), &res);
 	switch (code) {
 	case LDAP_COMPARE_TRUE:
@@ -230,6 +235,21 @@ same_owner(dir *d, const dir_ctx *c, const ils_dn *dn, const ils_add_shape *sh)
 	default:
 		return 0;
 	}
+}
+
+/*
+ * A securityToken that identifies one client (docs/security.md): NetMeeting
+ * sends a number from a clock tick.  Every TAPI client sends 1508109, and
+ * a short value is guessable, so those prove nothing.
+ */
+static bool
+token_proves_identity(ber_slice token)
+{
+	static const char tapi[] = "1508109";
+
+	if (token.p == NULL || token.len < ILS_TOKEN_MIN_LEN)
+		return false;
+	return !(token.len == sizeof(tapi) - 1 && memcmp(token.p, tapi, token.len) == 0);
 }
 
 static int
@@ -253,8 +273,16 @@ add_locked(dir *d, const dir_ctx *c, const ils_env *env, const ils_dn *dn,
 		if (same == 0)
 			break;
 		if (same == 1) {
+			/*
+			 * The same registration coming back.  The owner may replace it;
+			 * another address only with a token that proves who it is
+			 * (NetMeeting logging on again after an address change).
+			 */
+			unsigned fl = dn->kind == ILS_DN_PERSON && token_proves_identity(sh->token) ?
+			    DIR_F_TAKEOVER : 0;
 			dir_result dres;
-			dir_delete(d, c, dn->dn, 0, &dres);
+			if (dir_delete(d, c, dn->dn, fl, &dres) == LDAP_INSUFFICIENT_ACCESS_RIGHTS)
+				break;		/* someone else's: the name is taken */
 		}
 	}
 	if (code == LDAP_SUCCESS && dn->kind == ILS_DN_APPUSER)

@@ -86,6 +86,9 @@ enum ldap_scope {
 	LDAP_SCOPE_BASE = 0,
 	LDAP_SCOPE_ONELEVEL = 1,
 	LDAP_SCOPE_SUBTREE = 2,
+	/* The base's subordinates without the base (OpenLDAP's "children",
+	 * draft-sermersheim-ldap-subordinate-scope); scope is extensible. */
+	LDAP_SCOPE_SUBORDINATE = 3,
 };
 
 enum ldap_deref {

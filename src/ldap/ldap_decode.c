@@ -244,7 +244,9 @@ decode_search(ldap_dec *d, ber_reader *r, ldap_search_req *s)
 	unsigned nodes = 0;
 
 	LDAP_DEC_TRY(ldap_dec_str(d, r, &s->base, "bad search base"));
-	LDAP_DEC_TRY(read_enum8(d, r, LDAP_SCOPE_SUBTREE, &s->scope, "bad search scope"));
+	/* RFC 4511 4.5.1.2: scope is an extensible enumeration; the directory
+	 * answers values it does not know with protocolError. */
+	LDAP_DEC_TRY(read_enum8(d, r, 255, &s->scope, "bad search scope"));
 	LDAP_DEC_TRY(read_enum8(d, r, LDAP_DEREF_ALWAYS, &s->deref, "bad derefAliases"));
 	LDAP_DEC_TRY(read_ranged(d, r, BER_TAG_INTEGER, LDAP_MAXINT, &s->sizelimit,
 	    "bad size limit"));

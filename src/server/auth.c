@@ -1,6 +1,7 @@
 /*
- * auth.c - Bind decisions: anonymous, the administrator's simple bind,
- * and the not-yet-available SASL and Sicily (NTLM) methods.
+ * auth.c - simple Bind decisions: anonymous, and the administrator's
+ * password.  SASL and Sicily (NTLM) binds are bind.c's, through sasl.c
+ * and sicily.c.
  *
  * The password is kept only as a SHA-256 digest, and a bind attempt is
  * compared digest to digest with CRYPTO_memcmp, so the comparison takes
@@ -189,28 +190,6 @@ bind_simple(const auth *a, dir *d, const ldap_bind_req *req, identity *id, bind_
 	outcome(out, LDAP_SUCCESS, "", "");
 }
 
-/* SASL hook: no mechanism yet (the security work adds them here). */
-static void
-bind_sasl(const auth *a, const ldap_bind_req *req, identity *id, bind_outcome *out)
-{
-	outcome(out, LDAP_AUTH_METHOD_NOT_SUPPORTED, "", "SASL authentication is not supported");
-}
-
-/*
- * Sicily (MS-ADTS 5.1.1.1.3).  Package discovery answers with the
- * supported packages, semicolon-separated, in the matchedDN position
- * (serverCreds of SicilyBindResponse).  NTLM itself is not implemented
- * yet, so negotiate and response are refused clearly.
- */
-static void
-bind_sicily(const auth *a, const ldap_bind_req *req, identity *id, bind_outcome *out)
-{
-	if (req->method == LDAP_AUTH_SICILY_DISCOVERY)
-		outcome(out, LDAP_SUCCESS, "NTLM", "");
-	else
-		outcome(out, LDAP_AUTH_METHOD_NOT_SUPPORTED, "", "NTLM is not available yet");
-}
-
 void
 auth_bind(const auth *a, dir *d, const ldap_bind_req *req, arena *ar, identity *id,
     bind_outcome *out)
@@ -222,14 +201,6 @@ auth_bind(const auth *a, dir *d, const ldap_bind_req *req, arena *ar, identity *
 	switch (req->method) {
 	case LDAP_AUTH_SIMPLE:
 		bind_simple(a, d, req, id, out);
-		break;
-	case LDAP_AUTH_SASL:
-		bind_sasl(a, req, id, out);
-		break;
-	case LDAP_AUTH_SICILY_DISCOVERY:
-	case LDAP_AUTH_SICILY_NEGOTIATE:
-	case LDAP_AUTH_SICILY_RESPONSE:
-		bind_sicily(a, req, id, out);
 		break;
 	default:
 		outcome(out, LDAP_AUTH_METHOD_NOT_SUPPORTED, "", "unknown authentication method");

@@ -1,11 +1,10 @@
 /*
  * auth.h - who a connection is: the Bind operation's decisions.
  *
- * Today there is one account, the administrator (admin-dn with the
- * password from admin-password-file), plus anonymous access.  Simple
- * binds are decided here; SASL and Sicily (NTLM) have their hooks here
- * too, so the security work plugs in without touching the connection
- * code.
+ * Simple binds know one account, the administrator (admin-dn with the
+ * password from admin-password-file), plus anonymous access.  SASL and
+ * Sicily (NTLM) accounts live in Cyrus SASL's sasldb (bind.c, sasl.c);
+ * such an identity whose DN is admin-dn is the administrator too.
  */
 #ifndef ILSD_SERVER_AUTH_H
 #define ILSD_SERVER_AUTH_H
@@ -49,12 +48,13 @@ void auth_free(auth *a);
 /* What a Bind comes to. */
 typedef struct bind_outcome {
 	int code;			/* LDAP result code */
-	const char *matched;		/* matchedDN (Sicily package list) or "" */
+	const char *matched;		/* matchedDN, "" */
 	const char *diag;
 } bind_outcome;
 
 /*
- * Decides a BindRequest.  On success *id is replaced by the new identity;
+ * Decides a simple BindRequest (other methods get authMethodNotSupported;
+ * bind.c routes SASL and Sicily elsewhere).  On success *id is replaced by the new identity;
  * the caller has already reset it to anonymous.  ar is scratch memory.
  */
 void auth_bind(const auth *a, dir *d, const ldap_bind_req *req, arena *ar, identity *id,

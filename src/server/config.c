@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "server/policy.h"
 #include "util/log.h"
 
 enum key_type {
@@ -29,6 +30,8 @@ enum key_type {
 	K_LOGLEVEL,
 	K_LISTEN,	/* repeatable */
 	K_LIST,		/* repeatable, whitespace/comma separated attribute names */
+	K_LDAPS,	/* repeatable, like K_LISTEN, for LDAPS */
+	K_RULE,		/* repeatable, one access rule per value */
 };
 
 typedef struct key_def {
@@ -95,6 +98,70 @@ static const key_def keys[] = {
 	    "most expired entries deleted per sweep" },
 	{ "index", K_LIST, 0, 0, 0, NULL,
 	    "attributes with an equality index (default: objectClass cn uid applicationID protocolID)" },
+	/* TLS, SASL, access and abuse limits: docs/security.md */
+	{ "ldaps-listen", K_LDAPS, 0, 0, 0, NULL,
+	    "HOST:PORT for LDAPS, repeatable (default 0.0.0.0:636 once tls-cert-file is set)" },
+	{ "tls-cert-file", K_STR, OFF(tls_cert_file), 0, 0, "",
+	    "PEM certificate chain (empty: no TLS)" },
+	{ "tls-key-file", K_STR, OFF(tls_key_file), 0, 0, "", "PEM private key of the certificate" },
+	{ "tls-ca-file", K_STR, OFF(tls_ca_file), 0, 0, "",
+	    "PEM CAs for client certificates (SASL EXTERNAL; empty: none)" },
+	{ "tls-ciphers", K_STR, OFF(tls_ciphers), 0, 0, "",
+	    "TLS 1.2 cipher list (empty: forward-secret AEAD suites)" },
+	{ "tls-ciphersuites", K_STR, OFF(tls_ciphersuites), 0, 0, "",
+	    "TLS 1.3 suites (empty: OpenSSL's three)" },
+	{ "tls-min-version", K_STR, OFF(tls_min_version), 1, 0, "1.2", "1.2 or 1.3" },
+	{ "allow-plaintext-password", K_BOOL, OFF(allow_plaintext_password), 0, 0, "false",
+	    "accept simple binds with a password on connections without TLS" },
+	{ "sasl-db", K_STR, OFF(sasl_db), 0, 0, "",
+	    "Cyrus sasldb file of SASL accounts (default: DATA-DIR/sasldb2)" },
+	{ "sasl-mechs", K_STR, OFF(sasl_mechs), 0, 0, "",
+	    "SASL mechanisms offered (default: SCRAM-SHA-512 SCRAM-SHA-256 SCRAM-SHA-1 EXTERNAL NTLM PLAIN)" },
+	{ "sasl-realm", K_STR, OFF(sasl_realm), 0, 0, "",
+	    "SASL user realm (default: sasl-host)" },
+	{ "sasl-host", K_STR, OFF(sasl_host), 0, 0, "", "server name for SASL (default: host name)" },
+	{ "sasl-dn-template", K_STR, OFF(sasl_dn_template), 0, 0, "",
+	    "DN of a SASL identity: %u user, %r realm, %m mechanism (default: uid=%u,cn=%r,cn=auth)" },
+	{ "user", K_STR, OFF(user), 0, 0, "", "run as this user once the ports are bound" },
+	{ "group", K_STR, OFF(group), 0, 0, "", "run as this group (default: the user's)" },
+	{ "anonymous-read", K_BOOL, OFF(anonymous_read), 0, 0, "true",
+	    "anonymous clients may search and compare" },
+	{ "anonymous-register", K_BOOL, OFF(anonymous_register), 0, 0, "true",
+	    "anonymous clients may register (add dynamic entries they then own)" },
+	{ "access", K_RULE, 0, 0, 0, NULL,
+	    "access rule \"SUBTREE by WHO RIGHTS\", repeatable, first match wins" },
+	{ "max-registrations-per-ip", K_UINT, OFF(max_registrations_per_ip), 0, 100000000, "128",
+	    "dynamic entries one address (or identity) may hold (0: no limit)" },
+	{ "max-entries", K_INT64, OFF(max_entries), 0, INT64_MAX, "2000000",
+	    "entries in the directory at most (0: no limit)" },
+	{ "connection-rate-per-ip", K_UINT, OFF(connection_rate_per_ip), 0, 1000000, "20",
+	    "new connections per second from one address (0: no limit)" },
+	{ "connection-burst-per-ip", K_UINT, OFF(connection_burst_per_ip), 1, 1000000, "100",
+	    "new connections from one address at once" },
+	{ "bind-rate-per-ip", K_UINT, OFF(bind_rate_per_ip), 0, 1000000, "20",
+	    "binds per second from one address (0: no limit)" },
+	{ "bind-burst-per-ip", K_UINT, OFF(bind_burst_per_ip), 1, 1000000, "100",
+	    "binds from one address at once" },
+	{ "add-rate-per-ip", K_UINT, OFF(add_rate_per_ip), 0, 1000000, "10",
+	    "adds per second from one address (0: no limit)" },
+	{ "add-burst-per-ip", K_UINT, OFF(add_burst_per_ip), 1, 1000000, "50",
+	    "adds from one address at once" },
+	{ "failed-bind-delay", K_UINT, OFF(failed_bind_delay), 0, 60000, "100",
+	    "milliseconds the second failed bind from an address is held, doubling (0: never)" },
+	{ "failed-bind-delay-max", K_UINT, OFF(failed_bind_delay_max), 0, 600000, "5000",
+	    "longest hold of a failed bind, milliseconds" },
+	{ "max-value-size", K_SIZE, OFF(max_value_size), 0, 256 * MIB, "8K",
+	    "bytes in one attribute value (0: no limit)" },
+	{ "max-values-per-attribute", K_UINT, OFF(max_values_per_attribute), 0, 1000000, "64",
+	    "values of one attribute (0: no limit)" },
+	{ "max-attributes-per-entry", K_UINT, OFF(max_attributes_per_entry), 0, 1000000, "64",
+	    "attributes of one entry (0: no limit)" },
+	{ "word-filter-file", K_STR, OFF(word_filter_file), 0, 0, "",
+	    "words refused in names and text, one per line (empty: none)" },
+	{ "limit-exempt", K_STR, OFF(limit_exempt), 0, 0, "127.0.0.0/8 ::1",
+	    "addresses or prefixes the per-address limits spare (empty: none)" },
+	{ "limit-ipv6-prefix", K_UINT, OFF(limit_ipv6_prefix), 1, 128, "64",
+	    "bits of an IPv6 address that make one client for the limits" },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -275,6 +342,34 @@ attr_name_ok(const char *s, size_t n)
 }
 
 static void
+clear_access(ilsd_config *c)
+{
+	for (size_t i = 0; i < c->naccess; i++)
+		free(c->access[i]);
+	c->naccess = 0;
+}
+
+/* listen and ldaps-listen: no address twice in one list. */
+static int
+add_listen(listen_addr *list, size_t *n, const char *key, const char *value, const char *where,
+    char *err, size_t errlen)
+{
+	const char *why;
+
+	if (*n == CONFIG_MAX_LISTEN)
+		return fail(err, errlen, "%s: more than %d %s addresses", where, CONFIG_MAX_LISTEN,
+		    key);
+	if (config_parse_listen(value, &list[*n], &why) < 0)
+		return fail(err, errlen, "%s: %s \"%s\": %s", where, key, value, why);
+	for (size_t i = 0; i < *n; i++)
+		if (list[i].sslen == list[*n].sslen && memcmp(&list[i].ss, &list[*n].ss,
+		    list[i].sslen) == 0)
+			return fail(err, errlen, "%s: %s \"%s\" given twice", where, key, value);
+	(*n)++;
+	return 0;
+}
+
+static void
 clear_index(ilsd_config *c)
 {
 	for (size_t i = 0; i < c->nindex; i++)
@@ -389,6 +484,19 @@ set_value(ilsd_config *c, const key_def *k, const char *value, const char *where
 		return 0;
 	case K_LIST:
 		return add_index(c, value, where, err, errlen);
+	case K_LDAPS:
+		return add_listen(c->ldaps_listen, &c->nldaps_listen, k->name, value, where, err,
+		    errlen);
+	case K_RULE:
+		if ((why = policy_check_rule(value)) != NULL)
+			return fail(err, errlen, "%s: access \"%s\": %s", where, value, why);
+		if (c->naccess == CONFIG_MAX_ACCESS)
+			return fail(err, errlen, "%s: more than %d access rules", where,
+			    CONFIG_MAX_ACCESS);
+		if ((c->access[c->naccess] = strdup(value)) == NULL)
+			return fail(err, errlen, "%s: out of memory", where);
+		c->naccess++;
+		return 0;
 	}
 	return fail(err, errlen, "%s: internal error", where);
 }
@@ -417,6 +525,7 @@ config_free(ilsd_config *c)
 		if (keys[i].type == K_STR)
 			free(*(char **)((char *)c + keys[i].offset));
 	clear_index(c);
+	clear_access(c);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -431,7 +540,8 @@ config_set(ilsd_config *c, const char *key, const char *value, const char *where
 	if (k == NULL)
 		return fail(err, errlen, "%s: unknown key \"%s\"", where, key);
 	i = key_index(k);
-	repeatable = k->type == K_LISTEN || k->type == K_LIST;
+	repeatable = k->type == K_LISTEN || k->type == K_LIST || k->type == K_LDAPS ||
+	    k->type == K_RULE;
 	if (!from_cli && c->set_by[i] == SET_CLI)
 		return 0;	/* the command line already decided */
 	if (!from_cli && c->set_by[i] == SET_FILE && !repeatable)
@@ -440,6 +550,10 @@ config_set(ilsd_config *c, const char *key, const char *value, const char *where
 		/* First value from this source replaces the earlier source's list. */
 		if (k->type == K_LISTEN)
 			c->nlisten = 0;
+		else if (k->type == K_LDAPS)
+			c->nldaps_listen = 0;
+		else if (k->type == K_RULE)
+			clear_access(c);
 		else
 			clear_index(c);
 	}
@@ -655,6 +769,46 @@ origin_of(const ilsd_config *c, const char *key)
 	return c->origin[key_index(find_key(key, strlen(key)))];
 }
 
+/* TLS needs both files; LDAPS listens on 636 by default once it is configured. */
+static int
+finish_security(ilsd_config *c, char *err, size_t errlen)
+{
+	const char *why;
+	bool tls = c->tls_cert_file[0] != '\0';
+
+	if (tls != (c->tls_key_file[0] != '\0'))
+		return fail(err, errlen, "%s: tls-cert-file and tls-key-file go together",
+		    origin_of(c, tls ? "tls-cert-file" : "tls-key-file"));
+	if (strcmp(c->tls_min_version, "1.2") != 0 && strcmp(c->tls_min_version, "1.3") != 0)
+		return fail(err, errlen, "%s: tls-min-version must be 1.2 or 1.3, not \"%s\"",
+		    origin_of(c, "tls-min-version"), c->tls_min_version);
+	if (!tls && c->nldaps_listen > 0)
+		return fail(err, errlen, "%s: ldaps-listen needs tls-cert-file and tls-key-file",
+		    origin_of(c, "ldaps-listen"));
+	if (!tls && c->tls_ca_file[0] != '\0')
+		return fail(err, errlen, "%s: tls-ca-file needs tls-cert-file and tls-key-file",
+		    origin_of(c, "tls-ca-file"));
+	if (tls && c->nldaps_listen == 0 &&
+	    config_parse_listen("0.0.0.0:636", &c->ldaps_listen[c->nldaps_listen++], &why) < 0)
+		return fail(err, errlen, "default ldaps-listen: %s", why);
+	if (c->sasl_db[0] == '\0') {
+		size_t n = strlen(c->data_dir) + sizeof("/sasldb2");
+		char *p = malloc(n);
+		if (p == NULL)
+			return fail(err, errlen, "out of memory");
+		snprintf(p, n, "%s/sasldb2", c->data_dir);
+		free(c->sasl_db);
+		c->sasl_db = p;
+	}
+	if (c->failed_bind_delay > c->failed_bind_delay_max)
+		return fail(err, errlen, "%s: failed-bind-delay (%u) is greater than "
+		    "failed-bind-delay-max (%u)", origin_of(c, "failed-bind-delay"),
+		    c->failed_bind_delay, c->failed_bind_delay_max);
+	if (c->group[0] != '\0' && c->user[0] == '\0')
+		return fail(err, errlen, "%s: group needs user", origin_of(c, "group"));
+	return 0;
+}
+
 int
 config_finish(ilsd_config *c, char *err, size_t errlen)
 {
@@ -676,6 +830,8 @@ config_finish(ilsd_config *c, char *err, size_t errlen)
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 		c->threads = n < 1 ? 1 : n > CONFIG_MAX_THREADS ? CONFIG_MAX_THREADS : (unsigned)n;
 	}
+	if (finish_security(c, err, errlen) < 0)
+		return -1;
 	if (c->ttl_min > c->ttl_max)
 		return fail(err, errlen, "%s: ttl-min (%lld) is greater than ttl-max (%lld)",
 		    c->set_by[key_index(find_key("ttl-min", 7))] ? origin_of(c, "ttl-min") :
@@ -702,7 +858,8 @@ config_usage(FILE *out)
 		char opt[64];
 		snprintf(opt, sizeof(opt), "--%s=%s", keys[i].name,
 		    keys[i].type == K_BOOL ? "BOOL" : keys[i].type == K_STR ? "TEXT" :
-		    keys[i].type == K_LISTEN ? "HOST:PORT" : keys[i].type == K_LIST ? "ATTRS" :
+		    keys[i].type == K_LISTEN || keys[i].type == K_LDAPS ? "HOST:PORT" :
+		    keys[i].type == K_RULE ? "RULE" : keys[i].type == K_LIST ? "ATTRS" :
 		    keys[i].type == K_SIZE ? "BYTES" : keys[i].type == K_LOGLEVEL ? "LEVEL" : "N");
 		fprintf(out, "  %-34s %s", opt, keys[i].help);
 		if (keys[i].def != NULL && keys[i].def[0] != '\0' && strstr(keys[i].help, "default") == NULL)

@@ -22,7 +22,8 @@
 #define CONFIG_MAX_INDEX 64
 #define CONFIG_MAX_THREADS 64
 #define CONFIG_ORIGIN_LEN 256
-#define CONFIG_NKEYS 32		/* room for every key (config.c checks) */
+#define CONFIG_MAX_ACCESS 64
+#define CONFIG_NKEYS 96		/* room for every key (config.c checks) */
 
 /* One listening address, as written and as parsed. */
 typedef struct listen_addr {
@@ -60,6 +61,45 @@ typedef struct ilsd_config {
 	unsigned sweep_batch;
 	char *index[CONFIG_MAX_INDEX];
 	size_t nindex;
+
+	/* TLS (docs/security.md) */
+	listen_addr ldaps_listen[CONFIG_MAX_LISTEN];
+	size_t nldaps_listen;
+	char *tls_cert_file;		/* "" = no TLS: no LDAPS, no StartTLS */
+	char *tls_key_file;
+	char *tls_ca_file;		/* "" = no client certificates */
+	char *tls_ciphers;
+	char *tls_ciphersuites;
+	char *tls_min_version;
+	bool allow_plaintext_password;	/* false: confidentialityRequired for passwords in clear */
+	/* SASL */
+	char *sasl_db;			/* "" = <data-dir>/sasldb2 (config_finish) */
+	char *sasl_mechs;
+	char *sasl_realm;
+	char *sasl_host;
+	char *sasl_dn_template;
+	/* Privileges */
+	char *user;			/* "" = keep running as started */
+	char *group;
+	/* Access policy */
+	bool anonymous_read;
+	bool anonymous_register;
+	char *access[CONFIG_MAX_ACCESS];	/* "SUBTREE by WHO RIGHTS" rules, in order */
+	size_t naccess;
+	/* Abuse limits */
+	unsigned max_registrations_per_ip;
+	int64_t max_entries;
+	unsigned connection_rate_per_ip, connection_burst_per_ip;
+	unsigned bind_rate_per_ip, bind_burst_per_ip;
+	unsigned add_rate_per_ip, add_burst_per_ip;
+	unsigned failed_bind_delay;	/* milliseconds, the first delay */
+	unsigned failed_bind_delay_max;
+	uint64_t max_value_size;
+	unsigned max_values_per_attribute;
+	unsigned max_attributes_per_entry;
+	char *word_filter_file;		/* "" = none */
+	char *limit_exempt;		/* addresses/prefixes the per-address limits spare */
+	unsigned limit_ipv6_prefix;
 
 	/* Bookkeeping: where each key was last set, and by whom. */
 	char origin[CONFIG_NKEYS][CONFIG_ORIGIN_LEN];

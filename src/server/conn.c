@@ -15,26 +15,38 @@
 #include <errno.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/err.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "server/ops.h"
+#include "server/paged.h"
+#include "server/ratelimit.h"
+#include "server/sasl.h"
+#include "server/tls.h"
 #include "util/log.h"
 
 #define PUMP_BUDGET 64			/* requests or search steps per callback */
+#define PUMP_TIME_MS 20			/* ... or this long, whichever comes first */
 #define STEP_MAX (64 * 1024)		/* bytes of entries per search step */
 #define STEP_MIN 4096
 #define FLUSH_DEADLINE_MS 5000		/* how long a closing connection may take to drain */
 #define ARENA_CHUNK 8192
 #define WRITER_KEEP (256 * 1024)	/* a larger encode buffer is given back after use */
+#define CANCEL_SLACK (64 * 1024)	/* output a Cancel may add beyond high-water */
 
 static void conn_pump(conn *c);
 static void conn_settle(conn *c);
+static void start_tls(conn *c);
+static void on_read(struct bufferevent *bev, void *arg);
+static void on_write(struct bufferevent *bev, void *arg);
+static void on_event(struct bufferevent *bev, short what, void *arg);
 
 static size_t
 high_water(const conn *c)
@@ -67,6 +79,22 @@ peer_to_text(const struct sockaddr *sa, char *out, size_t cap)
 	} else {
 		snprintf(out, cap, "local");
 	}
+}
+
+/* The address alone ("192.0.2.1", "2001:db8::1"): IPv4-mapped IPv6 as IPv4. */
+static void
+peer_address(const struct sockaddr *sa, char *out, size_t cap)
+{
+	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)sa;
+
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, (socklen_t)cap);
+	else if (sa->sa_family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr))
+		inet_ntop(AF_INET, &sin6->sin6_addr.s6_addr[12], out, (socklen_t)cap);
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &sin6->sin6_addr, out, (socklen_t)cap);
+	else
+		snprintf(out, cap, "local");
 }
 
 static void
@@ -121,8 +149,8 @@ static void step_search(conn *c, search_job *j);
  * A new search gets its first slice at once, so a small search (the
  * usual case) is answered before the next pipelined request is looked at.
  */
-int
-conn_add_job(conn *c, int64_t msgid, dir_search *ds)
+static int
+add_job(conn *c, int64_t msgid, dir_search *ds, bool paged, uint64_t req_hash)
 {
 	search_job *j = calloc(1, sizeof(*j));
 
@@ -130,10 +158,24 @@ conn_add_job(conn *c, int64_t msgid, dir_search *ds)
 		return -1;
 	j->msgid = msgid;
 	j->ds = ds;
+	j->paged = paged;
+	j->req_hash = req_hash;
 	job_append(c, j);
 	if (output_len(c) < high_water(c))
 		step_search(c, j);
 	return 0;
+}
+
+int
+conn_add_job(conn *c, int64_t msgid, dir_search *ds)
+{
+	return add_job(c, msgid, ds, false, 0);
+}
+
+int
+conn_add_paged_job(conn *c, int64_t msgid, dir_search *ds, uint64_t req_hash)
+{
+	return add_job(c, msgid, ds, true, req_hash);
 }
 
 bool
@@ -151,11 +193,30 @@ conn_abandon_job(conn *c, int64_t msgid)
 	return false;
 }
 
+bool
+conn_cancel_job(conn *c, int64_t msgid)
+{
+	for (search_job *j = c->jobs; j != NULL; j = j->next) {
+		if (j->msgid == msgid) {
+			ldap_encode_result(&c->w, msgid, LDAP_OP_SEARCH_DONE, LDAP_CANCELED, "",
+			    "canceled");
+			log_debug("conn %llu: search %lld canceled after %llu entries",
+			    (unsigned long long)c->id, (long long)msgid,
+			    (unsigned long long)dir_search_count(j->ds));
+			job_free(c, j);
+			conn_flush_writer(c);
+			return true;
+		}
+	}
+	return false;
+}
+
 static void
 free_jobs(conn *c)
 {
 	while (c->jobs != NULL)
 		job_free(c, c->jobs);
+	paged_free_all(c);
 }
 
 /*
@@ -175,7 +236,10 @@ step_search(conn *c, search_job *j)
 		budget = STEP_MIN;
 	memset(&res, 0, sizeof(res));
 	r = dir_search_step(j->ds, &c->w, j->msgid, budget, wall_ms(), &res);
-	if (r != DIR_SEARCH_MORE) {
+	if (r != DIR_SEARCH_MORE && j->paged) {
+		paged_job_end(c, j, r, &res);
+		job_free(c, j);
+	} else if (r != DIR_SEARCH_MORE) {
 		ldap_encode_result(&c->w, j->msgid, LDAP_OP_SEARCH_DONE, res.code,
 		    res.matched ? res.matched : "", res.diag);
 		log_debug("conn %llu: search %lld done: %s, %llu entries", (unsigned long long)c->id,
@@ -280,12 +344,17 @@ frame_header(const uint8_t *h, size_t n, size_t max_pdu, size_t *pdu_len)
 	return 1;
 }
 
-/* The protocolOp tag of a framed PDU (0xff if it cannot be read). */
+/*
+ * The protocolOp tag of a framed PDU (0xff if it cannot be read); a
+ * Cancel extended request (RFC 3909) is reported as OP_CANCEL.
+ */
+#define OP_CANCEL 0x100
 static int
 peek_op(const uint8_t *pdu, size_t len)
 {
-	ber_reader r, msg;
+	ber_reader r, msg, ext;
 	ber_tlv t;
+	ber_slice oid;
 	int64_t id;
 
 	ber_reader_init(&r, pdu, len, BER_DEFAULT_MAX_DEPTH);
@@ -293,6 +362,11 @@ peek_op(const uint8_t *pdu, size_t len)
 	    ber_read_integer(&msg, BER_CLASS_UNIVERSAL, BER_TAG_INTEGER, &id) != BER_OK ||
 	    ber_peek_tlv(&msg, &t) != BER_OK || t.cls != BER_CLASS_APPLICATION)
 		return 0xff;
+	if (t.tag == LDAP_OP_EXTENDED_REQUEST &&
+	    ber_read_sequence(&msg, BER_CLASS_APPLICATION, LDAP_OP_EXTENDED_REQUEST, &ext) == BER_OK &&
+	    ber_read_octets(&ext, BER_CLASS_CONTEXT, 0, &oid) == BER_OK &&
+	    ldap_slice_eq_ci(oid, LDAP_OID_CANCEL))
+		return OP_CANCEL;
 	return (int)t.tag;
 }
 
@@ -315,7 +389,7 @@ take_request(conn *c)
 	ldap_msg m;
 	int r, op, rc;
 
-	if (avail == 0)
+	if (avail == 0 || c->held != NULL)
 		return 0;
 	r = frame_header(hdr, (size_t)evbuffer_copyout(in, hdr, sizeof(hdr)), max_pdu, &pdu_len);
 	if (r == BER_ERR_TOO_BIG) {
@@ -340,8 +414,11 @@ take_request(conn *c)
 		return 0;
 	}
 	op = peek_op(pdu, pdu_len);
+	/* Abandon, Unbind and Cancel stop work: they pass while output is pending
+	 * (a Cancel's short answer only up to a bounded overshoot). */
 	if (output_len(c) >= high_water(c) && op != LDAP_OP_ABANDON_REQUEST &&
-	    op != LDAP_OP_UNBIND_REQUEST)
+	    op != LDAP_OP_UNBIND_REQUEST &&
+	    !(op == OP_CANCEL && output_len(c) < high_water(c) + CANCEL_SLACK))
 		return 0;
 	if (op == LDAP_OP_BIND_REQUEST && c->njobs > 0)
 		return 0;
@@ -351,7 +428,109 @@ take_request(conn *c)
 	rc = ldap_decode(pdu, pdu_len, &c->a, &c->srv->limits, &m, &why);
 	ops_handle(c, &m, rc, why);
 	evbuffer_drain(in, pdu_len);
+	if (c->starttls_pending)
+		start_tls(c);
 	return 1;
+}
+
+/* ---- security: StartTLS and held responses ---- */
+
+void
+conn_start_tls_after_request(conn *c)
+{
+	c->starttls_pending = true;
+}
+
+/*
+ * Puts a TLS filter over the plain bufferevent.  The StartTLS response is
+ * already in the plain output and goes out first; the request itself has
+ * been drained, so the filter reads nothing but the client's handshake.
+ */
+static void
+start_tls(conn *c)
+{
+	const ilsd_config *cfg = c->srv->cfg;
+	struct bufferevent *tb;
+
+	c->starttls_pending = false;
+	tb = tls_wrap_filter(c->srv->tls, c->lp->base, c->bev, BEV_OPT_CLOSE_ON_FREE);
+	if (tb == NULL) {
+		log_error("conn %llu from %s: cannot start TLS", (unsigned long long)c->id,
+		    c->peer_text);
+		conn_close_after_flush(c);
+		return;
+	}
+	c->bev = tb;
+	c->tls = true;
+	bufferevent_setcb(tb, on_read, on_write, on_event, c);
+	bufferevent_setwatermark(tb, EV_READ, 0, (size_t)cfg->max_pdu_size + 65536);
+	bufferevent_setwatermark(tb, EV_WRITE, high_water(c) / 2, 0);
+	bufferevent_enable(tb, EV_READ | EV_WRITE);
+	log_debug("conn %llu from %s: StartTLS", (unsigned long long)c->id, c->peer_text);
+}
+
+static void
+on_hold_end(evutil_socket_t fd, short what, void *arg)
+{
+	conn *c = arg;
+
+	if (c->held != NULL && evbuffer_add(bufferevent_get_output(c->bev), c->held,
+	    c->held_len) != 0)
+		conn_close_after_flush(c);
+	free(c->held);
+	c->held = NULL;
+	c->held_len = 0;
+	conn_pump(c);
+	conn_settle(c);
+}
+
+/*
+ * Failed binds are answered late (ratelimit.h): the response waits in
+ * c->held, and take_request() takes nothing while it does, so a client
+ * cannot pipeline guesses past the delay.
+ */
+void
+conn_hold_response(conn *c, uint64_t ms)
+{
+	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)((ms % 1000) * 1000) };
+
+	if (ms == 0 || c->w.err != 0 || c->w.len == 0 || c->held != NULL) {
+		conn_flush_writer(c);
+		return;
+	}
+	if (c->hold == NULL)
+		c->hold = evtimer_new(c->lp->base, on_hold_end, c);
+	c->held = malloc(c->w.len);
+	if (c->hold == NULL || c->held == NULL) {
+		free(c->held);
+		c->held = NULL;
+		conn_flush_writer(c);
+		return;
+	}
+	memcpy(c->held, c->w.buf, c->w.len);
+	c->held_len = c->w.len;
+	ber_writer_reset(&c->w);
+	evtimer_add(c->hold, &tv);
+}
+
+/*
+ * Is there a request (or a framing error) at the head of the input that
+ * the next pump will act on?  False when the input is empty or ends in an
+ * unfinished PDU.
+ */
+static bool
+input_ready(conn *c)
+{
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	size_t avail = evbuffer_get_length(in), pdu_len = 0;
+	uint8_t hdr[8];
+	int r;
+
+	if (avail == 0)
+		return false;
+	r = frame_header(hdr, (size_t)evbuffer_copyout(in, hdr, sizeof(hdr)),
+	    (size_t)c->srv->cfg->max_pdu_size, &pdu_len);
+	return r < 0 || (r == 1 && avail >= pdu_len);
 }
 
 /* ---- the work loop ---- */
@@ -360,10 +539,17 @@ static void
 conn_pump(conn *c)
 {
 	unsigned work = 0;
+	uint64_t started = mono_ms();
 
 	while (!c->closing) {
-		if (work++ == PUMP_BUDGET) {
-			event_active(c->resume, EV_TIMEOUT, 0);
+		if (work++ == PUMP_BUDGET || (work > 1 && mono_ms() - started >= PUMP_TIME_MS)) {
+			/*
+			 * Resume from a zero timer, not event_active(): libevent runs
+			 * events activated by a callback before it polls again, so
+			 * that would starve every other connection of the loop.
+			 */
+			static const struct timeval now = { 0, 0 };
+			evtimer_add(c->resume, &now);
 			return;
 		}
 		if (take_request(c) > 0)
@@ -383,6 +569,10 @@ conn_pump(conn *c)
 static void
 conn_settle(conn *c)
 {
+	/* A client that half-closed gets every answer, then the connection closes. */
+	if (c->peer_eof && !c->closing && c->jobs == NULL && c->held == NULL &&
+	    !input_ready(c))
+		conn_close_after_flush(c);
 	if (!c->closing)
 		return;
 	if (output_len(c) == 0) {
@@ -418,17 +608,68 @@ on_write(struct bufferevent *bev, void *arg)
 	conn_settle(c);
 }
 
+/*
+ * The TLS handshake is done: SASL learns the layer and the client
+ * certificate.  libevent may deliver the first request before its
+ * CONNECTED event, so binds call this too (conn_tls_check).
+ */
+static void
+tls_connected(conn *c)
+{
+	SSL *ssl = tls_bev_ssl(c->bev);
+	char desc[128], dn[1024];
+	long n;
+
+	if (c->tls_ready || ssl == NULL || !SSL_is_init_finished(ssl))
+		return;
+	n = tls_peer_dn(ssl, dn, sizeof(dn));
+	c->tls_ready = true;
+	if (c->sasl != NULL)
+		saslsrv_session_set_tls(c->sasl, tls_ssf(ssl), n > 0 ? dn : NULL);
+	if (log_enabled(LOG_LVL_DEBUG)) {
+		tls_describe(ssl, desc, sizeof(desc));
+		log_debug("conn %llu from %s: %s%s%s", (unsigned long long)c->id, c->peer_text,
+		    desc, n > 0 ? ", client certificate " : "", n > 0 ? dn : "");
+	}
+}
+
+void
+conn_tls_check(conn *c)
+{
+	if (c->tls)
+		tls_connected(c);
+}
+
 static void
 on_event(struct bufferevent *bev, short what, void *arg)
 {
 	conn *c = arg;
 
-	if (what & BEV_EVENT_ERROR)
+	if (what & BEV_EVENT_CONNECTED) {
+		tls_connected(c);
+		return;
+	}
+	if ((what & BEV_EVENT_ERROR) && c->tls) {
+		unsigned long e = bufferevent_get_openssl_error(bev);
+		char buf[256] = "connection error";
+		if (e != 0)
+			ERR_error_string_n(e, buf, sizeof(buf));
+		log_debug("conn %llu from %s: TLS: %s", (unsigned long long)c->id, c->peer_text,
+		    buf);
+	} else if (what & BEV_EVENT_ERROR)
 		log_debug("conn %llu from %s: %s", (unsigned long long)c->id, c->peer_text,
 		    strerror(errno));
 	else if (what & BEV_EVENT_EOF)
 		log_debug("conn %llu from %s: closed by the client", (unsigned long long)c->id,
 		    c->peer_text);
+	if ((what & BEV_EVENT_EOF) && !(what & (BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT))) {
+		/* Only the client's sending side is shut: finish and flush what it sent. */
+		c->peer_eof = true;
+		if (!c->closing)
+			conn_pump(c);
+		conn_settle(c);
+		return;
+	}
 	if (what & (BEV_EVENT_ERROR | BEV_EVENT_EOF | BEV_EVENT_TIMEOUT))
 		conn_free(c);
 }
@@ -486,7 +727,7 @@ release_slot(server *s, const struct sockaddr *peer, bool ip_counted)
 }
 
 conn *
-conn_new(loop *lp, int fd, const struct sockaddr *peer, socklen_t peerlen)
+conn_new(loop *lp, int fd, const struct sockaddr *peer, socklen_t peerlen, bool tls)
 {
 	server *s = lp->srv;
 	const ilsd_config *cfg = s->cfg;
@@ -504,8 +745,13 @@ conn_new(loop *lp, int fd, const struct sockaddr *peer, socklen_t peerlen)
 		peerlen = sizeof(c->peer);
 	memcpy(&c->peer, peer, peerlen);
 	peer_to_text(peer, c->peer_text, sizeof(c->peer_text));
+	peer_address(peer, c->peer_addr, sizeof(c->peer_addr));
+	c->limit_exempt = ratelimit_exempt(s->rl, peer);
+	ratelimit_key(s->rl, peer, c->rl_key);
+	c->tls = tls;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	c->bev = bufferevent_socket_new(lp->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	c->bev = tls ? tls_wrap_socket(s->tls, lp->base, fd, BEV_OPT_CLOSE_ON_FREE) :
+	    bufferevent_socket_new(lp->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (c->bev == NULL)
 		goto fail;
 	fd = -1;
@@ -572,6 +818,10 @@ conn_free(conn *c)
 	arena_free(&c->a);
 	ber_writer_free(&c->w);
 	identity_clear(&c->who);
+	saslsrv_session_free(c->sasl);
+	if (c->hold != NULL)
+		event_free(c->hold);
+	free(c->held);
 	log_debug("conn %llu from %s: closed", (unsigned long long)c->id, c->peer_text);
 	free(c);
 }
@@ -592,6 +842,7 @@ conn_shutdown(conn *c)
 	 * writes, so it is thawed for this last one.
 	 */
 	evbuffer_unfreeze(out, 1);
-	(void)evbuffer_write(out, bufferevent_getfd(c->bev));
+	if (!c->tls)	/* TLS records can only be written through the bufferevent */
+		(void)evbuffer_write(out, bufferevent_getfd(c->bev));
 	conn_free(c);
 }

@@ -30,7 +30,18 @@ typedef struct search_job {
 	struct search_job *next, *prev;
 	int64_t msgid;
 	dir_search *ds;
+	bool paged;			/* RFC 2696: answered page by page (paged.c) */
+	uint64_t req_hash;
 } search_job;
+
+struct paged_saved;
+
+/* Requests answered lately, for Cancel (RFC 3909) to tell tooLate from noSuchOperation. */
+#define CONN_RECENT_OPS 16
+typedef struct recent_op {
+	int64_t msgid;			/* 0 = empty slot */
+	bool cancelable;		/* not Bind, Unbind, Abandon, StartTLS or Cancel */
+} recent_op;
 
 struct conn {
 	conn *next, *prev;		/* in the loop's list */
@@ -48,16 +59,34 @@ struct conn {
 
 	search_job *jobs, *jobs_tail;	/* running searches, round-robin order */
 	unsigned njobs;
+	struct paged_saved *paged;	/* searches between two pages (paged.c) */
+	unsigned npaged;
+	uint64_t paged_seq;		/* last cookie handed out */
+	recent_op recent[CONN_RECENT_OPS];
+	unsigned recent_next;
 
 	struct event *resume;		/* continue work after yielding to other connections */
 	struct event *timer;		/* idle timeout, and the flush deadline when closing */
 	uint64_t last_active_ms;	/* monotonic */
 	bool closing;			/* no more requests; free once output is flushed */
 	bool flush_armed;		/* the flush deadline is running */
+	bool peer_eof;			/* the client shut down its sending side */
+
+	/* Security (docs/security.md) */
+	bool tls;			/* TLS (LDAPS, or since StartTLS) */
+	bool tls_ready;			/* the handshake is done and SASL knows of it */
+	bool starttls_pending;		/* switch to TLS once the StartTLS request is consumed */
+	char peer_addr[48];		/* the address alone: owner of anonymous entries */
+	bool limit_exempt;		/* spared the per-address limits (limit-exempt) */
+	uint8_t rl_key[16];		/* the address as the rate limiter keys it */
+	struct saslsrv_session *sasl;	/* made at the first SASL or Sicily bind */
+	struct event *hold;		/* ends the hold of a failed bind's response */
+	uint8_t *held;			/* that response, sent when the hold ends */
+	size_t held_len;
 };
 
-/* Creates a connection on lp for an accepted socket (lp's thread). */
-conn *conn_new(loop *lp, int fd, const struct sockaddr *peer, socklen_t peerlen);
+/* Creates a connection on lp for an accepted socket (lp's thread); tls: LDAPS. */
+conn *conn_new(loop *lp, int fd, const struct sockaddr *peer, socklen_t peerlen, bool tls);
 /* Closes at once, discarding pending output. */
 void conn_free(conn *c);
 /* Server shutdown: Notice of Disconnection (unavailable), best-effort flush, free. */
@@ -69,10 +98,23 @@ int conn_flush_writer(conn *c);
 void conn_disconnect(conn *c, int code, const char *diag);
 /* Stops taking requests and closes once pending output is flushed (Unbind). */
 void conn_close_after_flush(conn *c);
+/*
+ * Holds what the writer holds (a failed bind's response) for ms
+ * milliseconds; the connection takes no request meanwhile.
+ */
+void conn_hold_response(conn *c, uint64_t ms);
+/* StartTLS: TLS begins right after the request (whose response is queued). */
+void conn_start_tls_after_request(conn *c);
+/* Brings tls_ready (and the SASL session's view of TLS) up to date. */
+void conn_tls_check(conn *c);
 
 /* Search jobs (ops.c starts them, conn.c runs them; the first slice runs at once). */
 int conn_add_job(conn *c, int64_t msgid, dir_search *ds);
+/* The same for a paged search (RFC 2696): its end is handled by paged.c. */
+int conn_add_paged_job(conn *c, int64_t msgid, dir_search *ds, uint64_t req_hash);
 /* Frees the job with msgid; returns true if there was one. */
 bool conn_abandon_job(conn *c, int64_t msgid);
+/* Ends the search with msgid with result canceled (RFC 3909); true if there was one. */
+bool conn_cancel_job(conn *c, int64_t msgid);
 
 #endif

@@ -5,7 +5,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,5 +162,54 @@ make_absolute(char **path)
 	snprintf(abs, need, "%s/%s", cwd, *path);
 	free(*path);
 	*path = abs;
+	return 0;
+}
+
+int
+privs_lookup(const char *user, const char *group, privs *out, char *err, size_t errlen)
+{
+	struct passwd *pw;
+	struct group *gr;
+
+	memset(out, 0, sizeof(*out));
+	if (user == NULL || user[0] == '\0')
+		return 0;
+	errno = 0;
+	if ((pw = getpwnam(user)) == NULL) {
+		snprintf(err, errlen, "user: no user named \"%s\"", user);
+		return -1;
+	}
+	out->uid = pw->pw_uid;
+	out->gid = pw->pw_gid;
+	if (group != NULL && group[0] != '\0') {
+		if ((gr = getgrnam(group)) == NULL) {
+			snprintf(err, errlen, "group: no group named \"%s\"", group);
+			return -1;
+		}
+		out->gid = gr->gr_gid;
+	}
+	if (geteuid() != 0 && (geteuid() != out->uid || getegid() != out->gid)) {
+		snprintf(err, errlen, "user: only root can switch to %s", user);
+		return -1;
+	}
+	out->change = geteuid() == 0;
+	return 0;
+}
+
+int
+privs_drop(const privs *p, char *err, size_t errlen)
+{
+	if (!p->change)
+		return 0;
+	if (setgroups(1, &p->gid) != 0 || setgid(p->gid) != 0 || setuid(p->uid) != 0) {
+		snprintf(err, errlen, "cannot drop privileges: %s", strerror(errno));
+		return -1;
+	}
+	/* Make sure there is no way back. */
+	if (p->uid != 0 && (setuid(0) == 0 || seteuid(0) == 0)) {
+		snprintf(err, errlen, "cannot drop privileges: root could be regained");
+		return -1;
+	}
+	log_info("running as uid %u, gid %u", (unsigned)p->uid, (unsigned)p->gid);
 	return 0;
 }

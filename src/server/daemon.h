@@ -5,8 +5,10 @@
 #ifndef ILSD_SERVER_DAEMON_H
 #define ILSD_SERVER_DAEMON_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /*
  * Forks into the background.  The parent waits until the child reports
@@ -27,5 +29,20 @@ uint64_t raise_nofile_limit(void);
 
 /* Replaces a relative path by an absolute one (the daemon changes to /). */
 int make_absolute(char **path);
+
+/*
+ * Running as an unprivileged user (config user, group): the IDs are
+ * looked up at start-up, so a typo is a configuration error, and taken
+ * once the listeners are bound.  An empty user means "stay as started".
+ */
+typedef struct privs {
+	bool change;
+	uid_t uid;
+	gid_t gid;
+} privs;
+
+int privs_lookup(const char *user, const char *group, privs *out, char *err, size_t errlen);
+/* Drops root for good (setgroups, setgid, setuid; checked). */
+int privs_drop(const privs *p, char *err, size_t errlen);
 
 #endif

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "dir/dir.h"
+#include "server/cancel.h"
 #include "server/ops.h"
 #include "util/log.h"
 
@@ -135,14 +136,32 @@ ext_schema_reload(conn *c, const ldap_msg *m)
 }
 
 /*
- * StartTLS hook (RFC 4511 4.14): TLS is not configured yet, which RFC
- * 4511 4.14.2 answers with unavailable.  The TLS work replaces this.
+ * StartTLS (RFC 4511 4.14, RFC 4513 3).  Without a certificate the answer
+ * is unavailable (4.14.2).  The success response goes out in clear text
+ * and the TLS handshake follows it at once (conn.c switches the stream
+ * after this request is consumed); the identity is kept.
  */
 static void
 ext_starttls(conn *c, const ldap_msg *m)
 {
-	reply_ext(c, m->msgid, LDAP_UNAVAILABLE, "", "StartTLS is not available on this server",
-	    LDAP_OID_STARTTLS, NULL);
+	if (c->srv->tls == NULL) {
+		reply_ext(c, m->msgid, LDAP_UNAVAILABLE, "",
+		    "StartTLS is not available on this server (no tls-cert-file)", LDAP_OID_STARTTLS,
+		    NULL);
+		return;
+	}
+	if (c->tls) {
+		reply_ext(c, m->msgid, LDAP_OPERATIONS_ERROR, "", "TLS is already established",
+		    LDAP_OID_STARTTLS, NULL);
+		return;
+	}
+	if (c->njobs > 0) {
+		reply_ext(c, m->msgid, LDAP_OPERATIONS_ERROR, "",
+		    "operations are outstanding on this connection", LDAP_OID_STARTTLS, NULL);
+		return;
+	}
+	reply_ext(c, m->msgid, LDAP_SUCCESS, "", "", LDAP_OID_STARTTLS, NULL);
+	conn_start_tls_after_request(c);
 }
 
 void
@@ -159,6 +178,8 @@ ext_handle(conn *c, const ldap_msg *m)
 		ext_schema_reload(c, m);
 	} else if (ldap_slice_eq_ci(oid, LDAP_OID_STARTTLS)) {
 		ext_starttls(c, m);
+	} else if (ldap_slice_eq_ci(oid, LDAP_OID_CANCEL)) {
+		cancel_handle(c, m);
 	} else {
 		snprintf(diag, sizeof(diag), "unsupported extended operation %.*s",
 		    (int)(oid.len > 64 ? 64 : oid.len), (const char *)oid.p);

@@ -1,6 +1,6 @@
 /*
  * ext.h - extended operations: Who am I? (RFC 4532), Refresh (RFC 2589),
- * ilsd's schema reload, and the StartTLS hook (RFC 4511 4.14).
+ * ilsd's schema reload, and StartTLS (RFC 4511 4.14).
  */
 #ifndef ILSD_SERVER_EXT_H
 #define ILSD_SERVER_EXT_H

@@ -19,7 +19,12 @@
 #include "server/auth.h"
 #include "server/config.h"
 #include "server/daemon.h"
+#include "server/policy.h"
+#include "server/ratelimit.h"
+#include "server/sasl.h"
 #include "server/server.h"
+#include "server/tls.h"
+#include "server/wordfilter.h"
 #include "store/store.h"
 #include "util/log.h"
 
@@ -30,7 +35,13 @@ typedef struct startup {
 	ilsd_config cfg;
 	char *password;			/* NULL: no administrator */
 	size_t password_len;
-	char *index_keys[CONFIG_MAX_INDEX + 1];	/* canonical keys, NULL-terminated */
+	char *index_keys[CONFIG_MAX_INDEX + 2];	/* canonical keys (+ ilsdowner), NULL-terminated */
+	/* Security (docs/security.md) */
+	tls_settings tls;
+	policy pol;
+	privs pv;
+	char mech_buf[1024];		/* the SASL mechanisms, cut into mechs[] */
+	const char *mechs[64];
 } startup;
 
 static void
@@ -42,7 +53,29 @@ free_startup(startup *su)
 	}
 	for (size_t i = 0; su->index_keys[i] != NULL; i++)
 		free(su->index_keys[i]);
+	policy_free(&su->pol);
 	config_free(&su->cfg);
+}
+
+/*
+ * Entries are counted per owner (max-registrations-per-ip) through an
+ * equality index on ilsdOwner, which is therefore always there.
+ */
+static int
+index_owner(startup *su, char *err, size_t errlen)
+{
+	size_t n = 0;
+
+	while (su->index_keys[n] != NULL) {
+		if (strcmp(su->index_keys[n], "ilsdowner") == 0)
+			return 0;
+		n++;
+	}
+	if ((su->index_keys[n] = strdup("ilsdowner")) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
 }
 
 /*
@@ -74,7 +107,7 @@ resolve_index(startup *su, char *err, size_t errlen)
 		}
 	}
 	schema_unref(sc);
-	return 0;
+	return index_owner(su, err, errlen);
 }
 
 /* Parses the command line and the file; returns an exit status or -1 to go on. */
@@ -128,7 +161,10 @@ static int
 make_paths_absolute(ilsd_config *cfg)
 {
 	return make_absolute(&cfg->data_dir) | make_absolute(&cfg->schema_dir) |
-	    make_absolute(&cfg->pid_file) | make_absolute(&cfg->admin_password_file);
+	    make_absolute(&cfg->pid_file) | make_absolute(&cfg->admin_password_file) |
+	    make_absolute(&cfg->tls_cert_file) | make_absolute(&cfg->tls_key_file) |
+	    make_absolute(&cfg->tls_ca_file) | make_absolute(&cfg->sasl_db) |
+	    make_absolute(&cfg->word_filter_file);
 }
 
 static int
@@ -158,9 +194,81 @@ open_store(startup *su, store **st)
 /* Controls the server honours (ops.c control_known), for the root DSE. */
 static const char *const honoured_controls[] = { LDAP_OID_MANAGE_DSAIT, NULL };
 
+/*
+ * TLS, SASL, the rate limiter, the word filter, the access policy and the
+ * user to become: everything is checked before the store opens, so a
+ * mistake is a configuration error with a clear message.
+ */
 static int
-open_dir(const ilsd_config *cfg, store *st, dir **d)
+open_security(startup *su, server *srv, char *err, size_t errlen)
 {
+	const ilsd_config *cfg = &su->cfg;
+	saslsrv_settings ss = { cfg->sasl_db, cfg->sasl_mechs, cfg->sasl_host, cfg->sasl_realm,
+		cfg->sasl_dn_template };
+	ratelimit_config rc;
+	size_t n = 0;
+
+	if (saslsrv_init(&ss, err, errlen) != 0)
+		return -1;
+	if (cfg->tls_cert_file[0] != '\0') {
+		su->tls = (tls_settings){ cfg->tls_cert_file, cfg->tls_key_file, cfg->tls_ca_file,
+			cfg->tls_ciphers, cfg->tls_ciphersuites, cfg->tls_min_version };
+		if ((srv->tls = tls_server_new(&su->tls, err, errlen)) == NULL)
+			return -1;
+		srv->tls_settings = &su->tls;
+	}
+	/* supportedSASLMechanisms: what a TLS client could use (PLAIN needs TLS). */
+	if (saslsrv_mechs(srv->tls != NULL, srv->tls != NULL && cfg->tls_ca_file[0] != '\0',
+	    su->mech_buf, sizeof(su->mech_buf)) > 0) {
+		char *save = NULL;
+		for (char *m = strtok_r(su->mech_buf, " ", &save); m != NULL && n < 63;
+		    m = strtok_r(NULL, " ", &save))
+			su->mechs[n++] = m;
+	}
+	su->mechs[n] = NULL;
+	ratelimit_config_defaults(&rc);
+	rc.ipv6_prefix = cfg->limit_ipv6_prefix;
+	rc.rate[RL_CONN] = (rl_rate){ cfg->connection_rate_per_ip, cfg->connection_burst_per_ip };
+	rc.rate[RL_BIND] = (rl_rate){ cfg->bind_rate_per_ip, cfg->bind_burst_per_ip };
+	rc.rate[RL_ADD] = (rl_rate){ cfg->add_rate_per_ip, cfg->add_burst_per_ip };
+	rc.fail_delay_min_ms = cfg->failed_bind_delay;
+	rc.fail_delay_max_ms = cfg->failed_bind_delay_max;
+	if ((srv->rl = ratelimit_new(&rc)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (ratelimit_set_exempt(srv->rl, cfg->limit_exempt, err, errlen) != 0)
+		return -1;
+	if (cfg->word_filter_file[0] != '\0' &&
+	    (srv->wf = wordfilter_load(cfg->word_filter_file, err, errlen)) == NULL)
+		return -1;
+	if (policy_build(&su->pol, cfg, err, errlen) != 0 ||
+	    privs_lookup(cfg->user, cfg->group, &su->pv, err, errlen) != 0)
+		return -1;
+	log_info("access: anonymous read %s, anonymous registration %s, %zu rule%s%s",
+	    cfg->anonymous_read ? "on" : "off", cfg->anonymous_register ? "on" : "off",
+	    cfg->naccess, cfg->naccess == 1 ? "" : "s",
+	    srv->wf != NULL ? ", word filter on" : "");
+	return 0;
+}
+
+static void
+close_security(server *srv)
+{
+	tls_server_free(srv->tls);
+	ratelimit_free(srv->rl);
+	wordfilter_free(srv->wf);
+	srv->tls = NULL;
+	srv->rl = NULL;
+	srv->wf = NULL;
+	saslsrv_done();
+}
+
+static int
+open_dir(const startup *su, const server *srv, store *st, dir **d)
+{
+	const ilsd_config *cfg = &su->cfg;
+	static const char *const starttls[] = { LDAP_OID_STARTTLS, NULL };
 	dir_config dc;
 	char err[512];
 
@@ -173,9 +281,15 @@ open_dir(const ilsd_config *cfg, store *st, dir **d)
 	dc.ttl_max = cfg->ttl_max;
 	dc.size_limit = cfg->size_limit;
 	dc.time_limit = cfg->time_limit;
-	dc.sasl_mechs = NULL;		/* none until the security work adds NTLM */
-	dc.extensions = NULL;		/* StartTLS is added once TLS is configured */
+	dc.sasl_mechs = su->mechs;
+	dc.extensions = srv->tls != NULL ? starttls : NULL;
 	dc.controls = honoured_controls;
+	dc.access = &su->pol.acc;
+	dc.limits.max_value_size = (size_t)cfg->max_value_size;
+	dc.limits.max_values = cfg->max_values_per_attribute;
+	dc.limits.max_attrs = cfg->max_attributes_per_entry;
+	dc.limits.max_owned = cfg->max_registrations_per_ip;
+	dc.limits.max_entries = (uint64_t)cfg->max_entries;
 	if (dir_open(&dc, st, d, err, sizeof(err)) != 0) {
 		log_error("cannot open the directory: %s", err);
 		return -1;
@@ -224,7 +338,12 @@ run(startup *su)
 		log_error("%s", err);
 		goto out;
 	}
-	if (open_store(su, &st) < 0 || open_dir(cfg, st, &d) < 0)
+	if (open_security(su, &srv, err, sizeof(err)) != 0) {
+		log_error("%s", err);
+		code = EXIT_CONFIG;
+		goto out;
+	}
+	if (open_store(su, &st) < 0 || open_dir(su, &srv, st, &d) < 0)
 		goto out;
 	if (auth_init(&srv.au, d, cfg->admin_dn, su->password, su->password_len, err,
 	    sizeof(err)) < 0) {
@@ -236,6 +355,10 @@ run(startup *su)
 		log_info("no admin-password-file: administrator binds are disabled");
 	if (server_start(&srv, cfg, st, d) != 0)
 		goto out;
+	if (privs_drop(&su->pv, err, sizeof(err)) != 0) {
+		log_error("%s", err);
+		goto out;
+	}
 	log_info("ilsd %s ready: data-dir %s, schema-dir %s, suffix %s", ILSD_VERSION,
 	    cfg->data_dir, cfg->schema_dir, cfg->suffix);
 	daemon_report(report, 0);
@@ -244,6 +367,7 @@ run(startup *su)
 out:
 	daemon_report(report, code);
 	server_free(&srv);
+	close_security(&srv);
 	auth_free(&srv.au);
 	if (d != NULL)
 		dir_close(d);

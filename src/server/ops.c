@@ -14,7 +14,11 @@
 #include <string.h>
 
 #include "ils/ils.h"
+#include "server/bind.h"
+#include "server/cancel.h"
 #include "server/ext.h"
+#include "server/guard.h"
+#include "server/paged.h"
 #include "util/log.h"
 
 int
@@ -59,6 +63,8 @@ ops_ctx(conn *c, dir_ctx *ctx)
 	ctx->is_admin = c->who.is_admin;
 	ctx->now_ms = wall_ms();
 	ctx->a = &c->a;
+	ctx->peer = c->peer_addr;
+	ctx->unlimited = c->limit_exempt;
 }
 
 /* The directory reports its verdict both as return value and in res; trust either error. */
@@ -76,26 +82,12 @@ reply_dir(conn *c, int64_t msgid, int op, int rc, const dir_result *res)
 
 /* ---- Bind, Unbind, Abandon ---- */
 
+/* Simple, SASL and Sicily binds with their security rules: bind.c. */
 static void
 op_bind(conn *c, const ldap_msg *m)
 {
-	const ldap_bind_req *b = &m->u.bind;
-	bind_outcome out;
-
-	/* Binding starts from anonymous: a failed bind leaves the connection anonymous. */
-	identity_clear(&c->who);
-	auth_bind(&c->srv->au, c->srv->d, b, &c->a, &c->who, &out);
-	ldap_encode_bind_response(&c->w, m->msgid, out.code, out.matched, out.diag, NULL);
-	conn_flush_writer(c);
-	if (out.code == LDAP_INVALID_CREDENTIALS)
-		log_info("conn %llu from %s: bind as \"%.*s\" failed: invalid credentials",
-		    (unsigned long long)c->id, c->peer_text, (int)(b->name.len > 200 ? 200 : b->name.len),
-		    (const char *)b->name.p);
-	else if (c->who.is_admin)
-		log_info("conn %llu from %s: bound as administrator", (unsigned long long)c->id,
-		    c->peer_text);
-	log_debug("conn %llu: bind %lld v%lld method %u: %s", (unsigned long long)c->id,
-	    (long long)m->msgid, (long long)b->version, b->method, ldap_result_name(out.code));
+	paged_free_all(c);	/* searches kept between pages ran as the old identity */
+	bind_handle(c, m);
 }
 
 /* ---- Search ---- */
@@ -122,6 +114,7 @@ plain_search_params(conn *c, const ldap_search_req *q, dir_search_params *p)
 	p->sizelimit = q->sizelimit;
 	p->timelimit = q->timelimit;
 	p->refresh_ttl = 0;
+	p->deref = q->deref;
 	return 0;
 }
 
@@ -156,6 +149,10 @@ op_search(conn *c, const ldap_msg *m)
 		    "too many attributes requested");
 		return;
 	}
+	if (paged_control(m) != NULL) {
+		paged_search(c, m, paged_control(m), &p, &ctx);
+		return;
+	}
 	rc = dir_search_begin(c->srv->d, &ctx, &p, &ds, &res);
 	if (rc != LDAP_SUCCESS || ds == NULL) {
 		if (ds != NULL)
@@ -182,6 +179,8 @@ op_add(conn *c, const ldap_msg *m)
 	dir_ctx ctx;
 	int rc;
 
+	if (!guard_add(c, m))
+		return;
 	ops_ctx(c, &ctx);
 	memset(&res, 0, sizeof(res));
 	rc = ils_add(c->srv->d, &ctx, &m->u.add, &res);
@@ -199,6 +198,8 @@ op_modify(conn *c, const ldap_msg *m)
 	dir_ctx ctx;
 	int rc;
 
+	if (!guard_modify(c, m))
+		return;
 	ops_ctx(c, &ctx);
 	memset(&res, 0, sizeof(res));
 	rc = ils_modify(c->srv->d, &ctx, &m->u.modify, &res);
@@ -249,12 +250,16 @@ op_compare(conn *c, const ldap_msg *m)
 
 /*
  * Controls the server knows.  ManageDsaIT is honoured trivially: ilsd
- * holds no referral objects.  Anything else critical is refused
- * (RFC 4511 4.1.11); anything else non-critical is ignored.
+ * holds no referral objects.  Paged results (RFC 2696) applies to Search
+ * only.  Anything else critical, or critical on an operation it does not
+ * apply to, is refused (RFC 4511 4.1.11); anything else non-critical is
+ * ignored.
  */
 static bool
-control_known(ber_slice oid)
+control_known(ber_slice oid, int op)
 {
+	if (ldap_slice_eq_ci(oid, LDAP_OID_PAGED_RESULTS))
+		return op == LDAP_OP_SEARCH_REQUEST;
 	return ldap_slice_eq_ci(oid, LDAP_OID_MANAGE_DSAIT);
 }
 
@@ -263,7 +268,7 @@ controls_acceptable(const ldap_msg *m, char *diag, size_t cap)
 {
 	for (size_t i = 0; i < m->ncontrols; i++) {
 		const ldap_control *ctl = &m->controls[i];
-		if (ctl->critical && !control_known(ctl->oid)) {
+		if (ctl->critical && !control_known(ctl->oid, m->op)) {
 			snprintf(diag, cap, "critical control %.*s is not supported",
 			    (int)(ctl->oid.len > 64 ? 64 : ctl->oid.len), (const char *)ctl->oid.p);
 			return false;
@@ -302,6 +307,7 @@ ops_handle(conn *c, ldap_msg *m, int decode_rc, const char *why)
 		conn_disconnect(c, LDAP_PROTOCOL_ERROR, diag);
 		return;
 	}
+	cancel_note_request(c, m);
 	if (resp >= 0 && !controls_acceptable(m, diag, sizeof(diag))) {
 		ops_reply(c, m->msgid, resp, LDAP_UNAVAILABLE_CRITICAL_EXTENSION, "", diag);
 		return;

@@ -22,6 +22,8 @@
 
 #include "server/conn.h"
 #include "server/listener.h"
+#include "server/ratelimit.h"
+#include "server/tls.h"
 #include "util/log.h"
 
 uint64_t
@@ -66,7 +68,8 @@ on_wake(evutil_socket_t fd, short what, void *arg)
 	lp->qlen = lp->qcap = 0;
 	pthread_mutex_unlock(&lp->lock);
 	for (size_t i = 0; i < n; i++)
-		conn_new(lp, batch[i].fd, (struct sockaddr *)&batch[i].peer, batch[i].peerlen);
+		conn_new(lp, batch[i].fd, (struct sockaddr *)&batch[i].peer, batch[i].peerlen,
+		    batch[i].tls);
 	free(batch);
 }
 
@@ -79,16 +82,17 @@ release_counted(server *s, const struct sockaddr *peer)
 }
 
 void
-loop_adopt(loop *lp, int fd, const struct sockaddr *peer, socklen_t peerlen)
+loop_adopt(loop *lp, int fd, const struct sockaddr *peer, socklen_t peerlen, bool tls)
 {
 	handoff h;
 
 	if (lp->index == 0) {
-		conn_new(lp, fd, peer, peerlen);
+		conn_new(lp, fd, peer, peerlen, tls);
 		return;
 	}
 	memset(&h, 0, sizeof(h));
 	h.fd = fd;
+	h.tls = tls;
 	h.peerlen = peerlen > sizeof(h.peer) ? sizeof(h.peer) : peerlen;
 	memcpy(&h.peer, peer, h.peerlen);
 	pthread_mutex_lock(&lp->lock);
@@ -135,11 +139,18 @@ static void
 on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *peer, int peerlen,
     void *arg)
 {
-	server *s = arg;
+	const struct listener_arg *la = arg;
+	server *s = la->srv;
 	const ilsd_config *cfg = s->cfg;
+	uint8_t key[16];
 
 	if (s->stopping) {
 		close(fd);
+		return;
+	}
+	if (s->rl != NULL && !ratelimit_exempt(s->rl, peer) && ratelimit_key(s->rl, peer, key) &&
+	    !ratelimit_take(s->rl, key, RL_CONN, mono_ms())) {
+		reject(s, fd, "too many new connections from this address (connection-rate-per-ip)");
 		return;
 	}
 	if (atomic_fetch_add(&s->nconns, 1) >= cfg->max_connections) {
@@ -153,7 +164,7 @@ on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *peer, i
 		reject(s, fd, "too many connections from this address (max-connections-per-ip)");
 		return;
 	}
-	loop_adopt(&s->loops[s->next_loop], fd, peer, (socklen_t)peerlen);
+	loop_adopt(&s->loops[s->next_loop], fd, peer, (socklen_t)peerlen, la->tls);
 	s->next_loop = (s->next_loop + 1) % s->nloops;
 }
 
@@ -199,35 +210,50 @@ on_accept_error(struct evconnlistener *l, void *arg)
 	}
 }
 
+/* Binds one address; tls: an LDAPS listener.  A port we may not use is skipped. */
+static int
+open_listener(server *s, const listen_addr *la, bool tls)
+{
+	int err = 0, fd = listener_bind(la, &err);
+	struct evconnlistener *l;
+
+	if (fd < 0 && err == EACCES) {
+		log_warn("cannot listen on %s%s: permission denied (ports below 1024 need root "
+		    "or CAP_NET_BIND_SERVICE); continuing without it", la->text,
+		    tls ? " (LDAPS)" : "");
+		return 0;
+	}
+	if (fd < 0) {
+		log_error("cannot listen on %s%s: %s", la->text, tls ? " (LDAPS)" : "",
+		    strerror(err));
+		return -1;
+	}
+	l = evconnlistener_new(s->loops[0].base, on_accept, &s->listener_args[tls ? 1 : 0],
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, fd);
+	if (l == NULL) {
+		log_error("cannot listen on %s: libevent listener failed", la->text);
+		close(fd);
+		return -1;
+	}
+	evconnlistener_set_error_cb(l, on_accept_error);
+	s->listeners[s->nlisteners++] = l;
+	log_info("listening on %s%s", la->text, tls ? " (LDAPS)" : "");
+	return 0;
+}
+
 static int
 open_listeners(server *s)
 {
 	const ilsd_config *cfg = s->cfg;
 
-	for (size_t i = 0; i < cfg->nlisten; i++) {
-		const listen_addr *la = &cfg->listen[i];
-		int err = 0, fd = listener_bind(la, &err);
-
-		if (fd < 0 && err == EACCES) {
-			log_warn("cannot listen on %s: permission denied (ports below 1024 need root "
-			    "or CAP_NET_BIND_SERVICE); continuing without it", la->text);
-			continue;
-		}
-		if (fd < 0) {
-			log_error("cannot listen on %s: %s", la->text, strerror(err));
+	s->listener_args[0] = (struct listener_arg){ s, false };
+	s->listener_args[1] = (struct listener_arg){ s, true };
+	for (size_t i = 0; i < cfg->nlisten; i++)
+		if (open_listener(s, &cfg->listen[i], false) < 0)
 			return -1;
-		}
-		struct evconnlistener *l = evconnlistener_new(s->loops[0].base, on_accept, s,
-		    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, fd);
-		if (l == NULL) {
-			log_error("cannot listen on %s: libevent listener failed", la->text);
-			close(fd);
+	for (size_t i = 0; s->tls != NULL && i < cfg->nldaps_listen; i++)
+		if (open_listener(s, &cfg->ldaps_listen[i], true) < 0)
 			return -1;
-		}
-		evconnlistener_set_error_cb(l, on_accept_error);
-		s->listeners[s->nlisteners++] = l;
-		log_info("listening on %s", la->text);
-	}
 	if (s->nlisteners == 0) {
 		log_error("no address to listen on");
 		return -1;
@@ -322,7 +348,12 @@ on_hangup(evutil_socket_t sig, short what, void *arg)
 		log_info("schema reloaded; %u entries do not conform", nonconforming);
 	else
 		log_error("schema reload failed, the old schema stays in force: %s", err);
-	/* TLS certificates will be reloaded here too. */
+	if (s->tls != NULL) {
+		if (tls_server_reload(s->tls, s->tls_settings, err, sizeof(err)) == 0)
+			log_info("TLS certificate and key reloaded from %s", s->cfg->tls_cert_file);
+		else
+			log_error("TLS reload failed, the old certificate stays in use: %s", err);
+	}
 }
 
 /* ---- set-up and tear-down ---- */

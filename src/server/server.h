@@ -39,6 +39,7 @@ typedef struct handoff {
 	int fd;
 	struct sockaddr_storage peer;
 	socklen_t peerlen;
+	bool tls;			/* accepted on an LDAPS listener */
 } handoff;
 
 struct loop {
@@ -68,8 +69,12 @@ struct server {
 	unsigned nloops;
 	unsigned next_loop;		/* round-robin cursor (loop 0 thread only) */
 
-	struct evconnlistener *listeners[CONFIG_MAX_LISTEN];
+	struct evconnlistener *listeners[2 * CONFIG_MAX_LISTEN];
 	size_t nlisteners;
+	struct listener_arg {
+		struct server *srv;
+		bool tls;
+	} listener_args[2];		/* [0] plain, [1] LDAPS: the accept callback's argument */
 	struct event *accept_retry;	/* re-enables accepting after EMFILE */
 	struct event *sig_term, *sig_int, *sig_hup;
 	struct event *sweeper;
@@ -79,6 +84,11 @@ struct server {
 	atomic_uint_fast64_t next_conn_id;
 	iplimit *ipl;
 	uint64_t last_reject_log_ms;	/* rate limit of "too many connections" logs */
+	/* Security (docs/security.md); set up by main before server_start. */
+	struct tls_server *tls;		/* NULL: no TLS */
+	const struct tls_settings *tls_settings;	/* for reloads on SIGHUP */
+	struct ratelimit *rl;
+	struct wordfilter *wf;		/* NULL: no word filter */
 	bool stopping;
 	int exit_code;
 };
@@ -94,7 +104,7 @@ int server_run(server *s);
 void server_free(server *s);
 
 /* Hands an accepted socket to lp (any thread). */
-void loop_adopt(loop *lp, int fd, const struct sockaddr *peer, socklen_t peerlen);
+void loop_adopt(loop *lp, int fd, const struct sockaddr *peer, socklen_t peerlen, bool tls);
 
 /* Monotonic milliseconds (idle timers) and wall-clock Unix milliseconds (directory). */
 uint64_t mono_ms(void);

@@ -691,11 +691,11 @@ store_stat(store *s, uint64_t *entries, uint64_t *bytes)
 	rc = mdb_stat(t->txn, s->dbi[DB_ID2ENTRY], &st);
 	if (rc == 0) {
 		*entries = st.ms_entries;
-		rc = mdb_env_info(s->env, &info);
+		rc = bytes != NULL ? mdb_env_info(s->env, &info) : 0;
 	}
-	if (rc == 0)
+	if (rc == 0 && bytes != NULL)
 		rc = free_pages(t->txn, &nfree);
-	if (rc == 0) {
+	if (rc == 0 && bytes != NULL) {
 		uint64_t used = (uint64_t)info.me_last_pgno + 1;
 		*bytes = (used > nfree ? used - nfree : 0) * st.ms_psize;
 	}

@@ -65,7 +65,7 @@ int store_begin(store *s, bool write, store_txn **out);
 int store_commit(store_txn *t);
 void store_abort(store_txn *t);
 
-/* Entry count and on-disk bytes in use (for stats and benchmarks). */
+/* Entry count and on-disk bytes in use (for stats and benchmarks); bytes may be NULL. */
 int store_stat(store *s, uint64_t *entries, uint64_t *bytes);
 
 /* Looks up an entry by ndn or by id.  Decoded slices live until the txn ends. */

@@ -49,6 +49,19 @@ scratch_copy(arena *a, const void *p, size_t len)
 }
 
 /*
+ * An attribute key with options ("cn;lang-en", a subtype of cn) is
+ * indexed under its type: an index stays a superset of what a filter on
+ * the type matches.
+ */
+static size_t
+index_key_len(const entry_attr *at)
+{
+	const void *semi = memchr(at->key.p, ';', at->key.len);
+
+	return semi ? (size_t)((const uint8_t *)semi - at->key.p) : at->key.len;
+}
+
+/*
  * The equality-index keys of an entry, copied into the scratch arena,
  * sorted, without duplicates: a presence key (the attribute key alone) and
  * one key per value for every indexed attribute.
@@ -63,7 +76,7 @@ collect_keys(store *s, const entry *e, ikeys *out)
 	out->k = NULL;
 	out->n = 0;
 	for (uint32_t i = 0; i < e->nattrs; i++)
-		if (store_is_indexed(s, (const char *)e->attrs[i].key.p, e->attrs[i].key.len))
+		if (store_is_indexed(s, (const char *)e->attrs[i].key.p, index_key_len(&e->attrs[i])))
 			n += 1 + (size_t)e->attrs[i].nvals;
 	if (n == 0)
 		return 0;
@@ -72,15 +85,16 @@ collect_keys(store *s, const entry *e, ikeys *out)
 	for (uint32_t i = 0; i < e->nattrs; i++) {
 		const entry_attr *at = &e->attrs[i];
 		const char *akey = (const char *)at->key.p;
+		size_t aklen = index_key_len(at);
 
-		if (!store_is_indexed(s, akey, at->key.len))
+		if (!store_is_indexed(s, akey, aklen))
 			continue;
 		ikey *k = &out->k[out->n++];
-		k->len = at->key.len;
+		k->len = aklen;
 		if ((k->p = scratch_copy(a, akey, k->len)) == NULL)
 			return -1;
 		for (uint32_t j = 0; j < at->nvals; j++) {
-			long len = store_index_key(akey, at->key.len, at->vals[j].p,
+			long len = store_index_key(akey, aklen, at->vals[j].p,
 			    at->vals[j].len, buf);
 			k = &out->k[out->n++];
 			k->len = (size_t)len;

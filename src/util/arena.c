@@ -33,7 +33,16 @@ arena_reset(arena *a)
 		free(c);
 		c = next;
 	}
-	c->used = 0;
+	/*
+	 * Unless it is larger than usual (the first request was a big one): a
+	 * long-lived arena, one per connection, must not keep that for life.
+	 */
+	if (c->size > a->chunk_size) {
+		free(c);
+		c = NULL;
+	} else {
+		c->used = 0;
+	}
 	a->head = c;
 	a->used_total = 0;
 }

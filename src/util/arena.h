@@ -24,7 +24,7 @@ typedef struct arena {
 
 /* cap == 0 means no limit (only for trusted callers such as tools). */
 void arena_init(arena *a, size_t chunk_size, size_t cap);
-/* Frees every chunk but the first, which is kept for reuse. */
+/* Frees every chunk but the first, which is kept for reuse if it has the usual size. */
 void arena_reset(arena *a);
 void arena_free(arena *a);
 /* 16-byte aligned; returns NULL when the cap would be exceeded or malloc fails. */

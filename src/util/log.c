@@ -43,6 +43,19 @@ log_use_syslog(bool on)
 	use_syslog = on;
 }
 
+/*
+ * Messages quote what clients send (bind names, DNs, OIDs): a control
+ * character in them could forge log lines or drive a terminal, so each
+ * becomes '?'.  Bytes from 0x80 up (UTF-8, Latin-1) are left alone.
+ */
+void
+log_defang(char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			s[i] = '?';
+}
+
 void
 log_msg(int level, const char *fmt, ...)
 {
@@ -66,9 +79,11 @@ log_msg(int level, const char *fmt, ...)
 	va_end(ap);
 	if (m < 0)
 		return;
+	size_t start = n;
 	n += (size_t)m;
 	if (n > sizeof(line) - 2)
 		n = sizeof(line) - 2;
+	log_defang(line + start, n - start);
 	if (use_syslog) {
 		static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG, LOG_DEBUG };
 		line[n] = '\0';

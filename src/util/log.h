@@ -6,6 +6,7 @@
 #define ILSD_LOG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 enum log_level {
 	LOG_LVL_ERROR = 0,
@@ -23,6 +24,8 @@ const char *log_level_name(int level);
 void log_set_level(int level);
 /* Send lines to syslog instead of stderr. */
 void log_use_syslog(bool on);
+/* Replaces control characters (< 0x20, 0x7f) in s[0..n) with '?' (log_msg does this). */
+void log_defang(char *s, size_t n);
 
 #if defined(__GNUC__)
 __attribute__((format(printf, 2, 3)))

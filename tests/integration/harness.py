@@ -117,7 +117,15 @@ class Ilsd:
                 '--schema-dir=' + self.schema_dir,
                 '--admin-dn=' + self.admin_dn,
                 '--admin-password-file=' + self.pw_file,
-                '--log-level=' + self.log_level] + self.extra
+                '--log-level=' + self.log_level] + self.plaintext_default() + self.extra
+
+    def plaintext_default(self):
+        # The server refuses password binds without TLS by default
+        # (confidentialityRequired).  Most suites bind as admin over plain
+        # TCP, so they allow it unless the test sets the key itself.
+        if any(a.startswith('--allow-plaintext-password') for a in self.extra):
+            return []
+        return ['--allow-plaintext-password=true']
 
     def start(self, timeout=10.0):
         """Starts the server and waits until its port accepts connections."""

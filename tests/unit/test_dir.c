@@ -682,12 +682,17 @@ TEST(outside_and_root_writes)
 	dir_ctx *c;
 
 	fresh();
-	CHECK_EQ_INT(td_add(&T, "", "objectClass: top\n", 0, &res), LDAP_NO_SUCH_OBJECT);
+	/* The root DSE and cn=Subschema exist but are read-only; elsewhere nothing exists. */
+	CHECK_EQ_INT(td_add(&T, "", "objectClass: top\n", 0, &res), LDAP_UNWILLING_TO_PERFORM);
 	CHECK_EQ_INT(td_add(&T, "o=Intranet", "objectClass: organization\no: Intranet\n", 0, &res),
 	    LDAP_ENTRY_ALREADY_EXISTS);
 	c = td_ctx(&T);
-	CHECK_EQ_INT(dir_delete(T.d, c, td_s(""), 0, &res), LDAP_NO_SUCH_OBJECT);
+	CHECK_EQ_INT(dir_delete(T.d, c, td_s(""), 0, &res), LDAP_UNWILLING_TO_PERFORM);
 	CHECK_EQ_INT(td_mod(&T, "cn=Subschema", "replace: cn\ncn: x\n", 0, &res),
+	    LDAP_UNWILLING_TO_PERFORM);
+	CHECK_EQ_INT(td_mod(&T, "o=Elsewhere", "replace: cn\ncn: x\n", 0, &res),
+	    LDAP_NO_SUCH_OBJECT);
+	CHECK_EQ_INT(td_add(&T, "cn=x,cn=Subschema", "objectClass: top\n", 0, &res),
 	    LDAP_NO_SUCH_OBJECT);
 }
 

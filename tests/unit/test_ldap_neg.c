@@ -168,11 +168,11 @@ static const struct bad_pdu bad_pdus[] = {
 	{ "30 05 02 01 01 50 00", PROTO, 1, 16 },
 	{ "30 0a 02 01 01 50 05 00 80 00 00 00", PROTO, 1, 16 },
 	{ "30 07 02 01 01 70 02 02 00", PROTO, 1, 16 },
-	/* search: scope 3, deref 4, scope as INTEGER, negative size limit,
+	/* search: scope 256, deref 4, scope as INTEGER, negative size limit,
 	 * time limit 2^31, typesOnly as INTEGER, typesOnly of two octets,
 	 * missing filter, attribute list not a SEQUENCE, attribute not a string,
 	 * data after the attribute list */
-	{ "30 1c 02 01 07 63 17 04 00 0a 01 03 0a 01 00 02 01 00 02 01 00 01 01 00"
+	{ "30 1d 02 01 07 63 18 04 00 0a 02 01 00 0a 01 00 02 01 00 02 01 00 01 01 00"
 	  " 87 02 'cn' 30 00", PROTO, 7, 3 },
 	{ "30 1c 02 01 07 63 17 04 00 0a 01 00 0a 01 04 02 01 00 02 01 00 01 01 00"
 	  " 87 02 'cn' 30 00", PROTO, 7, 3 },
