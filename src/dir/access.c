@@ -331,16 +331,3 @@ access_count_owned(const dir *d, store_txn *t, ber_slice owner, unsigned max, ui
 	arena_free(&tmp);
 	return n;
 }
-
-long
-dir_count_owned(dir *d, const char *owner, unsigned max)
-{
-	store_txn *t;
-	long n;
-
-	if (store_begin(d->st, false, &t) != STORE_OK)
-		return -1;
-	n = access_count_owned(d, t, ldap_slice(owner), max, dir_now_ms());
-	store_abort(t);
-	return n;
-}

@@ -225,9 +225,6 @@ void dir_search_free(dir_search *s);
  */
 long dir_sweep(dir *d, uint64_t now_ms, unsigned max);
 
-/* Live entries owned by owner ("ip:192.0.2.1", "dn:uid=a,cn=auth"), counting up to max. */
-long dir_count_owned(dir *d, const char *owner, unsigned max);
-
 /* Normalises a DN with the schema's attribute names; returns length or -1 if invalid. */
 long dir_normalize_dn(dir *d, ber_slice dn, char *out, size_t cap);
 

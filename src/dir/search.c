@@ -588,10 +588,8 @@ candidate(dir_search *s, store_txn *t, uint64_t id, bool held, ber_writer *w, in
 		id = e.id;
 	}
 	owns = s->d->policy && access_owns(&s->who, &e);
-	if (!admitted(s, &e, owns))
-		return CAND_SKIP;
 	v.hide = s->d->policy ? access_view_hide(&s->who, owns) : 0;
-	if (dfilter_eval(s->filter, &v) != DF_TRUE)
+	if (dfilter_eval(s->filter, &v) != DF_TRUE || !admitted(s, &e, owns))
 		return CAND_SKIP;
 	/* An entry can come from an index once per value, or also through an alias. */
 	if ((s->from_index || (s->deref & LDAP_DEREF_SEARCHING)) && !held &&

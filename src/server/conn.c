@@ -39,6 +39,7 @@
 #define FLUSH_DEADLINE_MS 5000		/* how long a closing connection may take to drain */
 #define ARENA_CHUNK 8192
 #define WRITER_KEEP (256 * 1024)	/* a larger encode buffer is given back after use */
+#define WRITER_IDLE_KEEP (16 * 1024)	/* ... and a larger one than this once no search runs */
 #define CANCEL_SLACK (64 * 1024)	/* output a Cancel may add beyond high-water */
 
 static void conn_pump(conn *c);
@@ -269,7 +270,8 @@ conn_flush_writer(conn *c)
 		log_error("conn %llu: out of memory queueing a response", (unsigned long long)c->id);
 		rc = -1;
 	}
-	if (c->w.cap > WRITER_KEEP) {
+	/* An idle connection keeps a small buffer: thousands of them may be open. */
+	if (c->w.cap > WRITER_KEEP || (c->jobs == NULL && c->w.cap > WRITER_IDLE_KEEP)) {
 		ber_writer_free(&c->w);
 		ber_writer_init(&c->w, 4096, 0);
 	} else {
@@ -746,8 +748,9 @@ conn_new(loop *lp, int fd, const struct sockaddr *peer, socklen_t peerlen, bool 
 	memcpy(&c->peer, peer, peerlen);
 	peer_to_text(peer, c->peer_text, sizeof(c->peer_text));
 	peer_address(peer, c->peer_addr, sizeof(c->peer_addr));
-	c->limit_exempt = ratelimit_exempt(s->rl, peer);
-	ratelimit_key(s->rl, peer, c->rl_key);
+	c->limit_exempt = s->rl == NULL || ratelimit_exempt(s->rl, peer);
+	if (s->rl != NULL)
+		ratelimit_key(s->rl, peer, c->rl_key);
 	c->tls = tls;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	c->bev = tls ? tls_wrap_socket(s->tls, lp->base, fd, BEV_OPT_CLOSE_ON_FREE) :

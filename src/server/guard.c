@@ -12,12 +12,6 @@
 #include "server/wordfilter.h"
 #include "util/log.h"
 
-static bool
-trusted(const conn *c)
-{
-	return c->who.is_admin || c->limit_exempt;
-}
-
 bool
 guard_add(conn *c, const ldap_msg *m)
 {
@@ -25,7 +19,7 @@ guard_add(conn *c, const ldap_msg *m)
 
 	if (c->who.is_admin)
 		return true;
-	if (rl != NULL && !trusted(c) && !ratelimit_take(rl, c->rl_key, RL_ADD, mono_ms())) {
+	if (rl != NULL && !c->limit_exempt && !ratelimit_take(rl, c->rl_key, RL_ADD, mono_ms())) {
 		log_info("conn %llu from %s: add refused: add-rate-per-ip exceeded",
 		    (unsigned long long)c->id, c->peer_text);
 		ops_reply(c, m->msgid, LDAP_OP_ADD_RESPONSE, LDAP_BUSY, "",

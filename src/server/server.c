@@ -116,16 +116,20 @@ loop_adopt(loop *lp, int fd, const struct sockaddr *peer, socklen_t peerlen, boo
 
 /* ---- accepting ---- */
 
-/* Refuses a connection over a limit: a Notice of Disconnection (busy), then close. */
+/*
+ * Refuses a connection over a limit: a Notice of Disconnection (busy),
+ * then close.  An LDAPS client expects a TLS handshake, not LDAP: it is
+ * only closed.
+ */
 static void
-reject(server *s, int fd, const char *why)
+reject(server *s, int fd, bool tls, const char *why)
 {
 	ber_writer w;
 	uint64_t now = mono_ms();
 
 	ber_writer_init(&w, 128, 4096);
 	ldap_encode_notice_of_disconnection(&w, LDAP_BUSY, why);
-	if (w.err == 0)
+	if (w.err == 0 && !tls)
 		(void)send(fd, w.buf, w.len, MSG_DONTWAIT | MSG_NOSIGNAL);
 	ber_writer_free(&w);
 	close(fd);
@@ -150,18 +154,20 @@ on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *peer, i
 	}
 	if (s->rl != NULL && !ratelimit_exempt(s->rl, peer) && ratelimit_key(s->rl, peer, key) &&
 	    !ratelimit_take(s->rl, key, RL_CONN, mono_ms())) {
-		reject(s, fd, "too many new connections from this address (connection-rate-per-ip)");
+		reject(s, fd, la->tls,
+		    "too many new connections from this address (connection-rate-per-ip)");
 		return;
 	}
 	if (atomic_fetch_add(&s->nconns, 1) >= cfg->max_connections) {
 		atomic_fetch_sub(&s->nconns, 1);
-		reject(s, fd, "too many connections (max-connections)");
+		reject(s, fd, la->tls, "too many connections (max-connections)");
 		return;
 	}
 	if (cfg->max_connections_per_ip != 0 &&
 	    iplimit_acquire(s->ipl, peer, cfg->max_connections_per_ip) < 0) {
 		atomic_fetch_sub(&s->nconns, 1);
-		reject(s, fd, "too many connections from this address (max-connections-per-ip)");
+		reject(s, fd, la->tls,
+		    "too many connections from this address (max-connections-per-ip)");
 		return;
 	}
 	loop_adopt(&s->loops[s->next_loop], fd, peer, (socklen_t)peerlen, la->tls);

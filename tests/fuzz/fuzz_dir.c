@@ -1,21 +1,22 @@
 /*
  * fuzz_dir.c - libFuzzer target for the whole request path below the
- * network: LDAP decoding, the ILS dialect and the directory, on a real
- * LMDB store, the way src/server/ops.c drives them.
+ * network: LDAP decoding, the ILS dialect and the directory, on a real LMDB
+ * store, the way src/server/ops.c drives them.
  *
  * The first input byte sets the session: bit 0 binds as the administrator,
  * bits 1-3 pick the output budget of a search step, bit 4 sweeps expired
- * entries at the end.  The rest is cut into PDUs (ber_frame); each decoded
- * request is run: Add, Modify, Delete and Compare through ils_* and then
- * dir_* when the ILS layer passes, Search through ils_search and
- * dir_search_begin and stepped to the end, the RFC 2589 refresh through
- * dir_refresh.  A fake clock moves one second per request, so TTLs expire.
+ * entries at the end, bit 5 abandons every search after its first step.  The
+ * rest is cut into PDUs (ber_frame); each decoded request is run: Add,
+ * Modify, Delete and Compare through ils_* and then dir_* when the ILS layer
+ * passes, Search through ils_search and dir_search_begin and stepped to the
+ * end, the RFC 2589 refresh through dir_refresh.  A fake clock moves one
+ * second per request, so TTLs expire.
  *
- * Invariants (abort on violation): every result code is an LDAP code and
- * its diagnostic is a terminated string; a search ends within a bounded
- * number of steps; every entry a search writes decodes as a
- * SearchResultEntry with the request's message ID.  The store is thrown
- * away every RESET_EVERY inputs so it cannot grow without bound.
+ * Invariants (abort on violation): every result code is an LDAP code and its
+ * diagnostic is a terminated string; a search ends within a bounded number
+ * of steps; every entry a search writes decodes as a SearchResultEntry with
+ * the request's message ID.  The store is thrown away every RESET_EVERY
+ * inputs so it cannot grow without bound.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -70,7 +71,7 @@ check_entries(int64_t msgid)
 }
 
 static void
-run_search(const dir_ctx *ctx, const ldap_msg *m, size_t budget)
+run_search(const dir_ctx *ctx, const ldap_msg *m, size_t budget, bool abandon)
 {
 	const ldap_search_req *q = &m->u.search;
 	dir_search_params p;
@@ -121,6 +122,8 @@ run_search(const dir_ctx *ctx, const ldap_msg *m, size_t budget)
 			break;
 		}
 		ASSERT(rc == DIR_SEARCH_MORE);
+		if (abandon)
+			break;		/* the client abandoned it: freed half-way */
 	}
 	dir_search_free(ds);
 }
@@ -150,7 +153,7 @@ run_refresh(const dir_ctx *ctx, const ldap_extended_req *x)
 }
 
 static void
-one(const uint8_t *pdu, size_t len, bool admin, size_t budget)
+one(const uint8_t *pdu, size_t len, bool admin, size_t budget, bool abandon)
 {
 	dir_ctx ctx = { .bind_dn = admin ? "cn=admin,o=intranet" : "", .is_admin = admin,
 		.now_ms = clock_ms, .a = &a };
@@ -203,7 +206,7 @@ one(const uint8_t *pdu, size_t len, bool admin, size_t budget)
 		check_result(rc, &res);
 		break;
 	case LDAP_OP_SEARCH_REQUEST:
-		run_search(&ctx, &m, budget);
+		run_search(&ctx, &m, budget, abandon);
 		break;
 	case LDAP_OP_EXTENDED_REQUEST:
 		run_refresh(&ctx, &m.u.extended);
@@ -237,10 +240,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	bool admin = data[0] & 1;
 	size_t budget = budgets[(data[0] >> 1) & 7];
 	bool sweep = data[0] & 0x10;
+	bool abandon = data[0] & 0x20;
 	data++;
 	size--;
 	while (size > 0 && ber_frame(data, size, MAX_PDU, &len) == 1) {
-		one(data, len, admin, budget);
+		one(data, len, admin, budget, abandon);
 		data += len;
 		size -= len;
 	}

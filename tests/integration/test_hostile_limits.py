@@ -11,7 +11,7 @@ answered afterwards and the server stops cleanly.
 import time
 
 from harness import (Ilsd, ber_int, ber_len, ber_seq, ber_str, control, controls, ldap_msg,
-                     run, search_req)
+                     raise_nofile, run, search_req)
 from hostile import (assert_clean_stop, assert_connections_released, healthy, open_fds,
                      read_until, register_people, send_quietly)
 
@@ -184,6 +184,43 @@ def test_costly_filter_does_not_wedge_the_loop():
     codes = [m[2] for m in e.msgs if m[1] == 0x65]
     assert len(codes) == 4 and all(c in (0, 3) for c in codes), e
     assert time.monotonic() - started < 30, 'time limit not applied'
+    healthy(srv)
+    assert_connections_released(srv, fds)
+    assert_clean_stop(srv)
+
+
+def test_idle_connections_stay_small():
+    """Connections that ran one large search and then sit idle keep little memory
+    (they used to keep the search's encode buffer, about 140 KiB each)."""
+    import os
+    raise_nofile(2000)
+    saved = os.environ.get('ASAN_OPTIONS')
+    # freed memory must really be freed for RSS to tell (ASan's quarantine keeps it)
+    os.environ['ASAN_OPTIONS'] = (saved + ':' if saved else '') + 'quarantine_size_mb=0'
+    try:
+        srv = Ilsd('--sync=false', '--max-connections-per-ip=0')
+    finally:
+        if saved is None:
+            del os.environ['ASAN_OPTIONS']
+        else:
+            os.environ['ASAN_OPTIONS'] = saved
+    fds = open_fds(srv)
+    register_people(srv, 400)
+    healthy(srv)
+    rss0 = srv.rss_anon_kb()
+    socks = []
+    for i in range(500):
+        s = srv.raw(timeout=10)
+        s.sendall(search_req(1, base='ou=Dynamic,o=Intranet', scope=1))
+        e = read_until(s, 1, timeout=10)
+        assert e.msgs[-1] == (1, 0x65, 0), e
+        socks.append(s)
+    time.sleep(0.3)
+    each = (srv.rss_anon_kb() - rss0) / len(socks)
+    print('%.1f KiB per idle connection after a 400-entry search' % each)
+    assert each < 64, each
+    for s in socks:
+        s.close()
     healthy(srv)
     assert_connections_released(srv, fds)
     assert_clean_stop(srv)

@@ -1,12 +1,12 @@
 """
-Random mutations of real requests (seeded, bounded in count and time):
-bit flips, byte changes, insertions, deletions, length bytes set to
-extremes, chunks duplicated.  Each mutant is followed on its connection by
-a known search and a half-close; the server must answer the search (the
-mutant was taken or refused with a result) or end the connection with a
-Notice of Disconnection, or just close when the mutant is an Unbind or its
-outer length runs past the end of the input (no request was complete).  It must never hang or crash, and a fresh connection is answered
-after every batch.
+Random mutations of real requests (seeded, bounded in count and time): bit
+flips, byte changes, insertions, deletions, length bytes set to extremes,
+chunks duplicated. Each mutant is followed on its connection by a known
+search and a half-close; the server must answer the search (the mutant was
+taken or refused with a result) or end the connection with a Notice of
+Disconnection, or just close when the mutant is an Unbind or its outer
+length runs past the end of the input (no request was complete). It must
+never hang or crash, and a fresh connection is answered after every batch.
 """
 
 import random

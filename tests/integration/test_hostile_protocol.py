@@ -19,7 +19,8 @@ from hostile import (assert_clean_stop, assert_connections_released, healthy, op
                      read_until, send_quietly, with_msgid)
 
 BAD_STRINGS = [b'\xff\xfe', b'\xc3', b'\xc3\x28', b'\xe2\x82', b'\xed\xa0\x80',
-               b'\xf8\x88\x80\x80\x80', b'\xc0\xaf', b'\xe9t\xe9', b'caf\xe9', b'\x00', b'a\x00b', b'\x80' * 300,
+               b'\xf8\x88\x80\x80\x80', b'\xc0\xaf', b'\xe9t\xe9', b'caf\xe9', b'\x00', b'a\x00b',
+               b'\x80' * 300,
                b'%', b'\\', b'\\zz', b'=,+<>#;', b'\x1b[2J', b'\xef\xbb\xbf', b' ' * 50,
                b'x' * 5000]
 

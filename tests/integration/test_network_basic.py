@@ -93,7 +93,9 @@ def test_bind_sasl_and_sicily():
     negotiate = ldap_msg(3, ber_seq(ber_int(3), ber_str(''), ber_str(b'NTLMSSP\0\1', 0x8a),
                                     tag=0x60))
     r = roundtrip(negotiate)
-    assert r.code == 7 and 'NTLM is not available' in r.diag, r
+    # A truncated NEGOTIATE_MESSAGE is refused by the NTLM mechanism; the
+    # whole Sicily/NTLM exchange is tested in test_security_sasl.py.
+    assert r.code == 49, r
 
 
 def test_failed_bind_resets_identity():
