@@ -105,7 +105,7 @@ def _send_window(c, pdus, window=500):
 
 def test_mass_expiry_100k():
     n = int(os.environ.get('ILS_MASS_ENTRIES', '100000'))
-    with Ilsd('--ttl-min=1', '--sweep-interval=200', '--sweep-batch=2000', '--sync=false',
+    with Ilsd('--ttl-min=1', '--sweep-interval=200', '--sweep-batch=' + os.environ.get('ILS_SWEEP_BATCH', '2000'), '--sync=false',
               log_level='debug') as srv, Conn(srv.port, timeout=120) as c:
         c.bind(version=3)
         t0 = time.monotonic()
