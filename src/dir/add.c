@@ -376,15 +376,8 @@ dir_add(dir *d, const dir_ctx *c, ber_slice dnstr, const ldap_attr *attrs, size_
 	res->matched = NULL;
 	dir_res_set(res, LDAP_SUCCESS, NULL);
 
-	rc = dir_parse_dn(r.s, dnstr, c->a, &parsed, &ndn, &nlen);
-	if (rc != LDAP_SUCCESS) {
-		dir_res_set(res, rc, "invalid DN");
+	if (!dir_write_target(d, r.s, dnstr, c->a, &parsed, &ndn, &nlen, res))
 		goto out;
-	}
-	if (nlen == 0 || !dir_in_suffix(d, ndn, nlen)) {
-		dir_outside_suffix(ndn, nlen, res);
-		goto out;
-	}
 	for (size_t i = 0; i < nattrs; i++)
 		if ((rc = take_attr(&r, &attrs[i], res)) != LDAP_SUCCESS)
 			goto out;

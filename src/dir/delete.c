@@ -141,15 +141,8 @@ dir_delete(dir *d, const dir_ctx *c, ber_slice dnstr, unsigned flags, dir_result
 
 	res->matched = NULL;
 	dir_res_set(res, LDAP_SUCCESS, NULL);
-	rc = dir_parse_dn(s, dnstr, c->a, &parsed, &ndn, &nlen);
-	if (rc != LDAP_SUCCESS) {
-		dir_res_set(res, rc, "invalid DN");
+	if (!dir_write_target(d, s, dnstr, c->a, &parsed, &ndn, &nlen, res))
 		goto out;
-	}
-	if (nlen == 0 || !dir_in_suffix(d, ndn, nlen)) {
-		dir_outside_suffix(ndn, nlen, res);
-		goto out;
-	}
 	if ((rc = store_begin(d->st, true, &t)) != STORE_OK) {
 		dir_res_set(res, dir_store_code(rc), "store: %s", store_strerror(rc));
 		goto out;

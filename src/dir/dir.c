@@ -159,6 +159,24 @@ dir_outside_suffix(const char *ndn, size_t nlen, dir_result *res)
 }
 
 bool
+dir_write_target(const dir *d, const schema *s, ber_slice dnstr, arena *a, dn *parsed,
+    char **ndn, size_t *nlen, dir_result *res)
+{
+	int rc;
+
+	rc = dir_parse_dn(s, dnstr, a, parsed, ndn, nlen);
+	if (rc != LDAP_SUCCESS) {
+		dir_res_set(res, rc, "invalid DN");
+		return false;
+	}
+	if (*nlen == 0 || !dir_in_suffix(d, *ndn, *nlen)) {
+		dir_outside_suffix(*ndn, *nlen, res);
+		return false;
+	}
+	return true;
+}
+
+bool
 dir_expired(const entry *e, uint64_t now_ms)
 {
 	return e->expires != 0 && e->expires <= now_ms;

@@ -69,6 +69,10 @@ bool dir_in_suffix(const dir *d, const char *ndn, size_t nlen);
 /* The answer to a write outside the suffix: read-only for the root DSE and
  * cn=Subschema, noSuchObject (matchedDN "") elsewhere. */
 void dir_outside_suffix(const char *ndn, size_t nlen, dir_result *res);
+/* The DN a write names, parsed and normalised; false (res set) if it is
+ * invalid or outside the suffix, so add, modify and delete answer alike. */
+bool dir_write_target(const dir *d, const schema *s, ber_slice dnstr, arena *a, dn *parsed,
+    char **ndn, size_t *nlen, dir_result *res);
 bool dir_expired(const entry *e, uint64_t now_ms);
 /* store_get that treats an expired entry as absent. */
 int dir_get_live(store_txn *t, const char *ndn, size_t nlen, uint64_t now_ms, arena *a,

@@ -290,6 +290,31 @@ add_locked(dir *d, const dir_ctx *c, const ils_env *env, const ils_dn *dn,
 	return code;
 }
 
+/*
+ * Sorts the DN of an add, modify or delete.  True for an ILS name the
+ * caller goes on with; false when it is answered here (res set) or is
+ * plain LDAP (*outcome = ILS_PASS).  bad_code answers an ILS name
+ * without cn: an add cannot create it, the other writes cannot find it.
+ */
+static bool
+write_target(const ils_env *env, ber_slice name, arena *a, int bad_code, ils_dn *dn,
+    int *outcome, dir_result *res)
+{
+	if (ils_dn_classify(env, name, a, dn) != 0) {
+		ils_res(res, LDAP_OTHER, "out of memory");
+		return false;
+	}
+	if (dn->kind == ILS_DN_NONE) {
+		*outcome = ILS_PASS;
+		return false;
+	}
+	if (dn->kind == ILS_DN_BAD) {
+		ils_res(res, bad_code, "ILS name without cn");
+		return false;
+	}
+	return true;
+}
+
 int
 ils_add(dir *d, const dir_ctx *c, const ldap_add_req *req, dir_result *res)
 {
@@ -299,12 +324,8 @@ ils_add(dir *d, const dir_ctx *c, const ldap_add_req *req, dir_result *res)
 	int outcome = ILS_DONE;
 
 	ils_env_init(&env, d, c);
-	if (ils_dn_classify(&env, req->dn, c->a, &dn) != 0) {
-		ils_res(res, LDAP_OTHER, "out of memory");
-	} else if (dn.kind == ILS_DN_NONE) {
-		outcome = ILS_PASS;
-	} else if (dn.kind == ILS_DN_BAD) {
-		ils_res(res, LDAP_INVALID_DN_SYNTAX, "ILS name without cn");
+	if (!write_target(&env, req->dn, c->a, LDAP_INVALID_DN_SYNTAX, &dn, &outcome, res)) {
+		/* answered, or not an ILS name */
 	} else if (ils_shape_add(&env, &dn, req->attrs, req->nattrs, c->a, &sh) != 0) {
 		ils_res(res, LDAP_OTHER, "out of memory");
 	} else {
@@ -327,12 +348,8 @@ ils_modify(dir *d, const dir_ctx *c, const ldap_modify_req *req, dir_result *res
 	int outcome = ILS_DONE;
 
 	ils_env_init(&env, d, c);
-	if (ils_dn_classify(&env, req->dn, c->a, &dn) != 0) {
-		ils_res(res, LDAP_OTHER, "out of memory");
-	} else if (dn.kind == ILS_DN_NONE) {
-		outcome = ILS_PASS;
-	} else if (dn.kind == ILS_DN_BAD) {
-		ils_res(res, LDAP_NO_SUCH_OBJECT, "ILS name without cn");
+	if (!write_target(&env, req->dn, c->a, LDAP_NO_SUCH_OBJECT, &dn, &outcome, res)) {
+		/* answered, or not an ILS name */
 	} else if (ils_shape_modify(&env, req->mods, req->nmods, c->a, &sh) != 0) {
 		ils_res(res, LDAP_OTHER, "out of memory");
 	} else {
@@ -385,13 +402,7 @@ ils_delete(dir *d, const dir_ctx *c, ber_slice dnstr, dir_result *res)
 	int outcome = ILS_DONE;
 
 	ils_env_init(&env, d, c);
-	if (ils_dn_classify(&env, dnstr, c->a, &dn) != 0) {
-		ils_res(res, LDAP_OTHER, "out of memory");
-	} else if (dn.kind == ILS_DN_NONE) {
-		outcome = ILS_PASS;
-	} else if (dn.kind == ILS_DN_BAD) {
-		ils_res(res, LDAP_NO_SUCH_OBJECT, "ILS name without cn");
-	} else {
+	if (write_target(&env, dnstr, c->a, LDAP_NO_SUCH_OBJECT, &dn, &outcome, res)) {
 		ils_write_lock();
 		delete_locked(d, c, &env, &dn, res);
 		ils_write_unlock();

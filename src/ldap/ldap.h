@@ -195,7 +195,7 @@ typedef struct ldap_msg {
  * Decodes one complete LDAPMessage (as framed by ber_frame).
  * Returns LDAP_SUCCESS, or LDAP_PROTOCOL_ERROR for a malformed message
  * (with a short reason in *why), or LDAP_ADMIN_LIMIT_EXCEEDED when a
- * limit in *lim was passed, or LDAP_OTHER when the arena ran out.
+ * limit in *lim was passed or the arena (the per-request memory cap) ran out.
  * On failure msg->msgid holds the message ID if it could be read, else 0,
  * and msg->op the operation tag if it could be read, else 0xff.
  * Both requests and responses are accepted.

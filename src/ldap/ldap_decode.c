@@ -88,7 +88,7 @@ ldap_dec_array(ldap_dec *d, size_t n, size_t size)
 	if (n == 0)
 		return NULL;
 	if ((p = arena_calloc(d->a, n, size)) == NULL)
-		ldap_dec_fail(d, LDAP_OTHER, "out of memory");
+		ldap_dec_fail(d, LDAP_ADMIN_LIMIT_EXCEEDED, "request needs more memory than the per-request limit");
 	return p;
 }
 
@@ -154,7 +154,7 @@ read_str_list(ldap_dec *d, ber_reader *r, size_t max, ber_slice **out, size_t *n
 	LDAP_DEC_TRY(ldap_dec_count(d, r, max, &count, why_many));
 	list = ldap_dec_array(d, count, sizeof(*list));
 	if (list == NULL && count > 0)
-		return LDAP_OTHER;
+		return LDAP_ADMIN_LIMIT_EXCEEDED;
 	for (i = 0; i < count; i++)
 		LDAP_DEC_TRY(ldap_dec_str(d, r, &list[i], "list element is not an OCTET STRING"));
 	*out = list;
@@ -186,7 +186,7 @@ read_attr_list(ldap_dec *d, ber_reader *r, ldap_attr **out, size_t *n)
 	LDAP_DEC_TRY(ldap_dec_count(d, r, d->lim->max_attrs, &count, "too many attributes"));
 	attrs = ldap_dec_array(d, count, sizeof(*attrs));
 	if (attrs == NULL && count > 0)
-		return LDAP_OTHER;
+		return LDAP_ADMIN_LIMIT_EXCEEDED;
 	for (i = 0; i < count; i++)
 		LDAP_DEC_TRY(read_attr(d, r, &attrs[i]));
 	*out = attrs;
@@ -273,7 +273,7 @@ decode_modify(ldap_dec *d, ber_reader *r, ldap_modify_req *m)
 	    "too many modifications"));
 	m->mods = ldap_dec_array(d, m->nmods, sizeof(*m->mods));
 	if (m->mods == NULL && m->nmods > 0)
-		return LDAP_OTHER;
+		return LDAP_ADMIN_LIMIT_EXCEEDED;
 	for (i = 0; i < m->nmods; i++) {
 		LDAP_DEC_TRY(read_seq(d, &changes, UNIV, BER_TAG_SEQUENCE, &change,
 		    "modify change is not a SEQUENCE"));
@@ -473,7 +473,7 @@ decode_controls(ldap_dec *d, ber_reader *m, ldap_msg *msg)
 	    "too many controls"));
 	msg->controls = ldap_dec_array(d, msg->ncontrols, sizeof(*msg->controls));
 	if (msg->controls == NULL && msg->ncontrols > 0)
-		return LDAP_OTHER;
+		return LDAP_ADMIN_LIMIT_EXCEEDED;
 	for (i = 0; i < msg->ncontrols; i++) {
 		ctl = &msg->controls[i];
 		LDAP_DEC_TRY(read_seq(d, &list, UNIV, BER_TAG_SEQUENCE, &c,

@@ -25,7 +25,7 @@ new_nodes(ldap_dec *d, unsigned *nodes, size_t n, ldap_filter **out)
 	*nodes += (unsigned)n;
 	*out = ldap_dec_array(d, n, sizeof(**out));
 	if (*out == NULL && n > 0)
-		return LDAP_OTHER;
+		return LDAP_ADMIN_LIMIT_EXCEEDED;
 	return 0;
 }
 
@@ -82,7 +82,7 @@ decode_substrings(ldap_dec *d, ber_reader *c, ldap_filter *f)
 	if (n == 0)
 		return ldap_dec_fail(d, LDAP_PROTOCOL_ERROR, "empty substrings");
 	if ((parts = ldap_dec_array(d, n, sizeof(*parts))) == NULL)
-		return LDAP_OTHER;
+		return LDAP_ADMIN_LIMIT_EXCEEDED;
 	for (i = 0; i < n; i++) {
 		if ((e = ber_read_tlv(&seq, &t)) != BER_OK)
 			return ldap_dec_ber(d, e, "bad substring");

@@ -20,7 +20,11 @@ input=None, check=True) for ldap-utils; .admin_args(); .raw() a socket;
 raw LDAP: bind_req, search_req, add_req, modify_req, delete_req,
 compare_req, abandon_req, extended_req, unbind_req, control/controls,
 read_response (-> Response with msgid, op, code, matched, diag, name,
-value), load_people(srv, count) for bulk data, raise_nofile(n).
+value), admin_sock(srv) a raw socket bound as admin, load_people(srv,
+count) for bulk data, raise_nofile(n).  For ldap-utils output: norm(dn),
+parse_ldif(text), ldif_search(srv, base, ...), ldif_read(srv, dn);
+schema_copy(srv, name, text) and schema_server(name, text, data=LDIF)
+for suites that add a test schema.
 
 Environment:
     ILSD_BIN         the daemon (default ../../build/ilsd beside this file)
@@ -287,15 +291,19 @@ class Ilsd:
         s.connect((self.host, self.port))
         return s
 
-    def python_ldap(self, admin=True, version=3):
-        """A python-ldap connection (needs /usr/bin/python3), bound as admin or anonymous."""
+    def python_ldap(self, admin=True, version=3, timeout=None, bind=True):
+        """A python-ldap connection (needs /usr/bin/python3), bound as admin or
+        anonymous, or not bound at all (admin=False, bind=False); timeout, when
+        given, limits each operation (OPT_TIMEOUT)."""
         import ldap
         conn = ldap.initialize(self.uri)
         conn.protocol_version = version
         conn.set_option(ldap.OPT_NETWORK_TIMEOUT, 10)
+        if timeout is not None:
+            conn.set_option(ldap.OPT_TIMEOUT, timeout)
         if admin:
             conn.simple_bind_s(self.admin_dn, self.admin_pw)
-        else:
+        elif bind:
             conn.simple_bind_s('', '')
         return conn
 
@@ -315,30 +323,15 @@ atexit.register(_stop_all)
 
 # ---- a little BER, for tests that speak LDAP over a raw socket ----
 
-def ber_len(n):
-    if n < 0x80:
-        return bytes([n])
-    body = n.to_bytes((n.bit_length() + 7) // 8, 'big')
-    return bytes([0x80 | len(body)]) + body
-
-
-def ber_tlv(tag, content):
-    return bytes([tag]) + ber_len(len(content)) + content
-
-
-def ber_int(v, tag=0x02):
-    length = max(1, (v.bit_length() + 8) // 8)
-    return ber_tlv(tag, v.to_bytes(length, 'big', signed=True))
+# ber_len, ber_int and ber_seq are ldapwire's; ber_str stays here because
+# these tests encode str values as UTF-8 (ldapwire uses latin-1 for ILS).
+from ldapwire import ber_int, ber_len, ber_seq, tlv as ber_tlv  # noqa: E402,F401
 
 
 def ber_str(s, tag=0x04):
     if isinstance(s, str):
         s = s.encode()
     return ber_tlv(tag, s)
-
-
-def ber_seq(*parts, tag=0x30):
-    return ber_tlv(tag, b''.join(parts))
 
 
 def ldap_msg(msgid, op, controls=b''):
@@ -497,6 +490,14 @@ def read_response(sock):
     return Response(read_pdu(sock))
 
 
+def admin_sock(srv, timeout=30, rcvbuf=None):
+    """A raw socket to srv already bound as the admin (message id 1)."""
+    s = srv.raw(timeout=timeout, rcvbuf=rcvbuf)
+    s.sendall(bind_req(1, srv.admin_dn, srv.admin_pw))
+    assert read_response(s).code == 0
+    return s
+
+
 def load_people(srv, count, base='ou=Dynamic,o=Intranet', window=2000):
     """Adds count person entries cn=uNNNNNN,base (as admin), pipelined over one connection.
 
@@ -535,6 +536,71 @@ def load_people(srv, count, base='ou=Dynamic,o=Intranet', window=2000):
 
 
 # ---- test runner ----
+
+# ---- ldap-utils output, for tests that drive ldapsearch ----
+
+def norm(dn):
+    """A DN folded for comparison: lowercase, no blanks around separators."""
+    return ','.join('='.join(x.strip() for x in rdn.split('=', 1))
+                    for rdn in dn.split(',')).lower()
+
+
+def parse_ldif(text):
+    """ldapsearch -LLL output -> {normalised dn: {lowercase attr: [str values]}}."""
+    import io
+    import ldif     # python-ldap: only the suites that parse LDIF need it
+    parser = ldif.LDIFRecordList(io.StringIO(text))
+    parser.parse()
+    out = {}
+    for dn, attrs in parser.all_records:
+        entry = out.setdefault(norm(dn), {})
+        for name, vals in attrs.items():
+            entry.setdefault(name.lower(), []).extend(
+                v.decode('utf-8', 'replace') for v in vals)
+    return out
+
+
+def ldif_search(srv, base, filt='(objectClass=*)', *attrs, scope='sub', opts=(), admin=False):
+    """ldapsearch; returns (exit code, entries, CompletedProcess)."""
+    args = (srv.admin_args() if admin else []) + ['-LLL', '-o', 'ldif-wrap=no',
+                                                  '-b', base, '-s', scope] + list(opts)
+    res = srv.ldap('ldapsearch', *args, filt, *attrs, check=False)
+    return res.returncode, parse_ldif(res.stdout), res
+
+
+def ldif_read(srv, dn, *attrs):
+    """The entry at dn ({attr: values}), or None if it does not exist."""
+    rc, entries, res = ldif_search(srv, dn, '(objectClass=*)', *attrs, scope='base')
+    if rc == 32:
+        return None
+    assert rc == 0, 'reading %s: exit %d: %s' % (dn, rc, res.stderr)
+    return entries[norm(dn)]
+
+
+def schema_server(schema_name, schema_text, *extra, data=None):
+    """A started server on a schema copy with one extra test schema file,
+    loaded with the LDIF text data when given."""
+    srv = Ilsd(*extra, start=False)
+    srv.schema_dir = schema_copy(srv, schema_name, schema_text)
+    srv.start()
+    if data is not None:
+        res = srv.ldap('ldapadd', *srv.admin_args(), input=data, check=False)
+        assert res.returncode == 0, 'loading the test data failed (exit %d): %s' % (
+            res.returncode, res.stderr)
+    return srv
+
+
+def schema_copy(srv, name=None, text=None):
+    """A private copy of srv's schema directory inside its temp dir, plus
+    one extra schema file when name is given, so a suite can add test
+    types (or change files) without touching the shipped schema."""
+    path = os.path.join(srv.tmp, 'schema')
+    shutil.copytree(srv.schema_dir, path)
+    if name is not None:
+        with open(os.path.join(path, name), 'w') as f:
+            f.write(text)
+    return path
+
 
 def run(namespace):
     """Runs every test_* function of namespace in definition order; exits 1 on failure."""

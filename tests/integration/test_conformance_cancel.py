@@ -17,7 +17,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (Ilsd, run, load_people, read_response, search_req, bind_req,  # noqa: E402
+from harness import (Ilsd, run, load_people, read_response, search_req, admin_sock,  # noqa: E402
                      extended_req, abandon_req, ber_seq, ber_int, ber_str, read_pdu,
                      Response)
 
@@ -30,13 +30,6 @@ DYN = 'ou=Dynamic,o=Intranet'
 
 def cancel_req(msgid, target):
     return extended_req(msgid, CANCEL, ber_seq(ber_int(target)))
-
-
-def admin_sock(srv, rcvbuf=None):
-    s = srv.raw(timeout=30, rcvbuf=rcvbuf)
-    s.sendall(bind_req(1, srv.admin_dn, srv.admin_pw))
-    assert read_response(s).code == 0
-    return s
 
 
 def responses_until(sock, msgid, op):

@@ -21,7 +21,7 @@ import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (Ilsd, run, load_people, read_response, search_req, bind_req,  # noqa: E402
+from harness import (Ilsd, run, load_people, read_response, search_req, bind_req, admin_sock,  # noqa: E402
                      control, controls, ber_seq, ber_int, ber_str, ber_children,
                      ber_parse, modify_req)
 
@@ -71,13 +71,6 @@ def read_page(sock, msgid):
 def _read(sock):
     from harness import read_pdu
     return read_pdu(sock)
-
-
-def admin_sock(srv):
-    s = srv.raw(timeout=30)
-    s.sendall(bind_req(1, srv.admin_dn, srv.admin_pw))
-    assert read_response(s).code == 0
-    return s
 
 
 def test_advertised_in_root_dse():

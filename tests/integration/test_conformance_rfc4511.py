@@ -25,7 +25,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (Ilsd, run, read_response, search_req, bind_req, abandon_req,  # noqa: E402
+from harness import (Ilsd, run, read_response, search_req, abandon_req, admin_sock,  # noqa: E402
                      load_people, control, controls, ber_seq, ber_str, ber_parse)
 
 import ldap  # noqa: E402
@@ -343,9 +343,7 @@ def test_alias_dereferencing():
 def test_abandon_running_search():
     with Ilsd('--sync=false') as srv:
         load_people(srv, 3000)
-        s = srv.raw(rcvbuf=4096)
-        s.sendall(bind_req(1, srv.admin_dn, srv.admin_pw))
-        assert read_response(s).code == 0
+        s = admin_sock(srv, timeout=10.0, rcvbuf=4096)
         s.sendall(search_req(2, 'ou=Dynamic,' + SUFFIX, 1) + abandon_req(3, 2) +
                   search_req(4, '', 0, attrs=['1.1']))
         time.sleep(0.3)

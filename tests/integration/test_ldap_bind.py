@@ -11,7 +11,7 @@ import socket
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (Ilsd, run, ADMIN_DN, ber_int, ber_seq, ber_str, bind_req,  # noqa: E402
+from harness import (Ilsd, run, ADMIN_DN, norm, ber_int, ber_seq, ber_str, bind_req,  # noqa: E402
                      extended_req, ldap_msg, read_response, search_req, abandon_req,
                      unbind_req)
 
@@ -21,17 +21,8 @@ from ldap.controls import LDAPControl  # noqa: E402
 SUFFIX = 'o=Intranet'
 
 
-def norm(dn):
-    return ','.join('='.join(x.strip() for x in rdn.split('=', 1))
-                    for rdn in dn.split(',')).lower()
-
-
 def conn(srv, version=3):
-    l = ldap.initialize(srv.uri)
-    l.protocol_version = version
-    l.set_option(ldap.OPT_NETWORK_TIMEOUT, 10)
-    l.set_option(ldap.OPT_TIMEOUT, 30)
-    return l
+    return srv.python_ldap(False, version, timeout=30, bind=False)
 
 
 def result_code(res):

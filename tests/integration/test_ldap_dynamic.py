@@ -10,52 +10,21 @@ entryTtl is written by clients (TAPI replaces EntryTTL with Modify, see
 ils-compat.md), so ilsd accepts it on Add and Modify of dynamic entries.
 """
 
-import io
 import os
 import re
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (Ilsd, run, ber_int, ber_seq, ber_str, bind_req,  # noqa: E402
+from harness import (Ilsd, run, norm, ldif_search as search, ldif_read as read,  # noqa: E402
+                     ber_int, ber_seq, ber_str, bind_req,  # noqa: E402
                      extended_req, read_response)
 
 import ldap  # noqa: E402
-import ldif  # noqa: E402
 
 SUFFIX = 'o=Intranet'
 BASE = 'ou=Dyn,' + SUFFIX
 REFRESH = '1.3.6.1.4.1.1466.101.119.1'
-
-
-def norm(dn):
-    return ','.join('='.join(x.strip() for x in rdn.split('=', 1))
-                    for rdn in dn.split(',')).lower()
-
-
-def parse_ldif(text):
-    parser = ldif.LDIFRecordList(io.StringIO(text))
-    parser.parse()
-    out = {}
-    for dn, attrs in parser.all_records:
-        entry = out.setdefault(norm(dn), {})
-        for name, vals in attrs.items():
-            entry.setdefault(name.lower(), []).extend(v.decode('utf-8', 'replace') for v in vals)
-    return out
-
-
-def search(srv, base, filt='(objectClass=*)', *attrs, scope='sub'):
-    res = srv.ldap('ldapsearch', '-LLL', '-o', 'ldif-wrap=no', '-b', base, '-s', scope, filt,
-                   *attrs, check=False)
-    return res.returncode, parse_ldif(res.stdout), res
-
-
-def read(srv, dn, *attrs):
-    rc, entries, res = search(srv, dn, '(objectClass=*)', *attrs, scope='base')
-    if rc == 32:
-        return None
-    assert rc == 0, 'reading %s: exit %d: %s' % (dn, rc, res.stderr)
-    return entries[norm(dn)]
 
 
 def ttl_of(srv, dn):

@@ -11,7 +11,7 @@ import sys
 import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Ilsd, run, ADMIN_DN  # noqa: E402
+from harness import Ilsd, run, ADMIN_DN, norm  # noqa: E402
 
 import ldap  # noqa: E402
 import ldap.modlist  # noqa: E402
@@ -22,21 +22,8 @@ PEOPLE = 'ou=People,' + SUFFIX
 PAGED = '1.2.840.113556.1.4.319'
 
 
-def norm(dn):
-    return ','.join('='.join(x.strip() for x in rdn.split('=', 1))
-                    for rdn in dn.split(',')).lower()
-
-
 def conn(srv, version=3, admin=True):
-    l = ldap.initialize(srv.uri)
-    l.protocol_version = version
-    l.set_option(ldap.OPT_NETWORK_TIMEOUT, 10)
-    l.set_option(ldap.OPT_TIMEOUT, 30)
-    if admin:
-        l.simple_bind_s(srv.admin_dn, srv.admin_pw)
-    else:
-        l.simple_bind_s('', '')
-    return l
+    return srv.python_ldap(admin, version, timeout=30)
 
 
 def person(cn, sn='Test', **more):

@@ -15,19 +15,17 @@ schema has none, so the server runs on a copy of the schema directory with
 one extra file defining the test types (any *.schema file is loaded).
 """
 
-import io
 import os
 import re
-import shutil
 import socket
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Ilsd, run, ADMIN_DN, read_response, search_req  # noqa: E402
+from harness import (run, ADMIN_DN, read_response, search_req, norm,  # noqa: E402
+                     ldif_search as search, schema_server)
 
 import ldap  # noqa: E402
-import ldif  # noqa: E402
 
 SUFFIX = 'o=Intranet'
 PEOPLE = 'ou=People,' + SUFFIX
@@ -154,36 +152,9 @@ PEOPLE_ALL = ['ou=People', 'cn=Alice Smith', 'cn=Bob Jones', 'cn=Carol Smithers'
 
 # ---- helpers ----
 
-def norm(dn):
-    """A DN folded for comparison: lowercase, no blanks around separators."""
-    return ','.join('='.join(x.strip() for x in rdn.split('=', 1))
-                    for rdn in dn.split(',')).lower()
-
-
 def pdn(short):
     """'cn=Alice Smith' -> its full DN under ou=People, normalised."""
     return norm(short + ',' + PEOPLE) if short != 'ou=People' else norm(PEOPLE)
-
-
-def parse_ldif(text):
-    """ldapsearch -LLL output -> {normalised dn: {lowercase attr: [str values]}}."""
-    parser = ldif.LDIFRecordList(io.StringIO(text))
-    parser.parse()
-    out = {}
-    for dn, attrs in parser.all_records:
-        entry = out.setdefault(norm(dn), {})
-        for name, vals in attrs.items():
-            entry.setdefault(name.lower(), []).extend(
-                v.decode('utf-8', 'replace') for v in vals)
-    return out
-
-
-def search(srv, base, filt='(objectClass=*)', *attrs, scope='sub', opts=(), admin=False):
-    """ldapsearch; returns (exit code, entries, CompletedProcess)."""
-    args = (srv.admin_args() if admin else []) + ['-LLL', '-o', 'ldif-wrap=no',
-                                                  '-b', base, '-s', scope] + list(opts)
-    res = srv.ldap('ldapsearch', *args, filt, *attrs, check=False)
-    return res.returncode, parse_ldif(res.stdout), res
 
 
 def dns(srv, base, filt, scope='sub'):
@@ -199,34 +170,12 @@ def expect_dns(srv, base, filt, want, scope='sub'):
         filt, base, scope, sorted(want - got), sorted(got - want))
 
 
-def schema_copy(srv):
-    """A copy of the schema directory plus the test types, inside srv's temp dir."""
-    path = os.path.join(srv.tmp, 'schema')
-    shutil.copytree(srv.schema_dir, path)
-    with open(os.path.join(path, 'zz-ldaptests.schema'), 'w') as f:
-        f.write(TEST_SCHEMA)
-    return path
-
-
 def server(*extra, data=True):
-    srv = Ilsd(*extra, start=False)
-    srv.schema_dir = schema_copy(srv)
-    srv.start()
-    if data:
-        res = srv.ldap('ldapadd', *srv.admin_args(), input=DATA, check=False)
-        assert res.returncode == 0, 'loading the test data failed (exit %d): %s' % (
-            res.returncode, res.stderr)
-    return srv
+    return schema_server('zz-ldaptests.schema', TEST_SCHEMA, *extra, data=DATA if data else None)
 
 
 def conn(srv, admin=False, version=3):
-    l = ldap.initialize(srv.uri)
-    l.protocol_version = version
-    l.set_option(ldap.OPT_NETWORK_TIMEOUT, 10)
-    l.set_option(ldap.OPT_TIMEOUT, 30)
-    if admin:
-        l.simple_bind_s(srv.admin_dn, srv.admin_pw)
-    return l
+    return srv.python_ldap(admin, version, timeout=30, bind=False)
 
 
 GENTIME = re.compile(r'^\d{14}(\.\d+)?Z$')

@@ -11,16 +11,14 @@ of the schema directory plus one file of test types (an integer type is
 needed for increment and integer compare).
 """
 
-import io
 import os
-import shutil
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Ilsd, run  # noqa: E402
+from harness import (run, norm, ldif_search as search,  # noqa: E402
+                     ldif_read as read, schema_server)
 
 import ldap  # noqa: E402
-import ldif  # noqa: E402
 
 SUFFIX = 'o=Intranet'
 PEOPLE = 'ou=People,' + SUFFIX
@@ -79,67 +77,12 @@ sn: Deep
 
 # ---- helpers ----
 
-def norm(dn):
-    """A DN folded for comparison: lowercase, no blanks around separators."""
-    return ','.join('='.join(x.strip() for x in rdn.split('=', 1))
-                    for rdn in dn.split(',')).lower()
-
-
-def parse_ldif(text):
-    """ldapsearch -LLL output -> {normalised dn: {lowercase attr: [str values]}}."""
-    parser = ldif.LDIFRecordList(io.StringIO(text))
-    parser.parse()
-    out = {}
-    for dn, attrs in parser.all_records:
-        entry = out.setdefault(norm(dn), {})
-        for name, vals in attrs.items():
-            entry.setdefault(name.lower(), []).extend(
-                v.decode('utf-8', 'replace') for v in vals)
-    return out
-
-
-def search(srv, base, filt='(objectClass=*)', *attrs, scope='sub', opts=()):
-    args = ['-LLL', '-o', 'ldif-wrap=no', '-b', base, '-s', scope] + list(opts)
-    res = srv.ldap('ldapsearch', *args, filt, *attrs, check=False)
-    return res.returncode, parse_ldif(res.stdout), res
-
-
-def read(srv, dn, *attrs):
-    """The entry at dn ({attr: values}), or None if it does not exist."""
-    rc, entries, res = search(srv, dn, '(objectClass=*)', *attrs, scope='base')
-    if rc == 32:
-        return None
-    assert rc == 0, 'reading %s: exit %d: %s' % (dn, rc, res.stderr)
-    return entries[norm(dn)]
-
-
-def schema_copy(srv):
-    path = os.path.join(srv.tmp, 'schema')
-    shutil.copytree(srv.schema_dir, path)
-    with open(os.path.join(path, 'zz-ldaptests.schema'), 'w') as f:
-        f.write(TEST_SCHEMA)
-    return path
-
-
 def server(*extra, data=True):
-    srv = Ilsd(*extra, start=False)
-    srv.schema_dir = schema_copy(srv)
-    srv.start()
-    if data:
-        res = srv.ldap('ldapadd', *srv.admin_args(), input=DATA, check=False)
-        assert res.returncode == 0, 'loading the test data failed (exit %d): %s' % (
-            res.returncode, res.stderr)
-    return srv
+    return schema_server('zz-ldaptests.schema', TEST_SCHEMA, *extra, data=DATA if data else None)
 
 
 def conn(srv, admin=True, version=3):
-    l = ldap.initialize(srv.uri)
-    l.protocol_version = version
-    l.set_option(ldap.OPT_NETWORK_TIMEOUT, 10)
-    l.set_option(ldap.OPT_TIMEOUT, 30)
-    if admin:
-        l.simple_bind_s(srv.admin_dn, srv.admin_pw)
-    return l
+    return srv.python_ldap(admin, version, timeout=30, bind=False)
 
 
 def modify(srv, text, admin=True):

@@ -15,16 +15,13 @@ directory with one file of test types added.
 """
 
 import base64
-import io
 import os
 import re
-import shutil
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Ilsd, run  # noqa: E402
+from harness import run, ldif_read, schema_server  # noqa: E402
 
-import ldif  # noqa: E402
 
 SUFFIX = 'o=Intranet'
 PEOPLE = 'ou=People,' + SUFFIX
@@ -76,43 +73,12 @@ ldtCount: 1
 """
 
 
-def norm(dn):
-    return ','.join('='.join(x.strip() for x in rdn.split('=', 1))
-                    for rdn in dn.split(',')).lower()
-
-
-def parse_ldif(text):
-    parser = ldif.LDIFRecordList(io.StringIO(text))
-    parser.parse()
-    out = {}
-    for dn, attrs in parser.all_records:
-        entry = out.setdefault(norm(dn), {})
-        for name, vals in attrs.items():
-            entry.setdefault(name.lower(), []).extend(v.decode('utf-8', 'replace') for v in vals)
-    return out
-
-
 def read(srv, dn):
-    res = srv.ldap('ldapsearch', '-LLL', '-o', 'ldif-wrap=no', '-b', dn, '-s', 'base',
-                   '(objectClass=*)', '*', '+', check=False)
-    if res.returncode == 32:
-        return None
-    assert res.returncode == 0, res.stderr
-    return parse_ldif(res.stdout)[norm(dn)]
+    return ldif_read(srv, dn, '*', '+')
 
 
 def server():
-    srv = Ilsd(start=False)
-    path = os.path.join(srv.tmp, 'schema')
-    shutil.copytree(srv.schema_dir, path)
-    with open(os.path.join(path, 'zz-ldaptests.schema'), 'w') as f:
-        f.write(TEST_SCHEMA)
-    srv.schema_dir = path
-    srv.start()
-    res = srv.ldap('ldapadd', *srv.admin_args(), input=DATA, check=False)
-    assert res.returncode == 0, 'loading the test data failed (exit %d): %s' % (
-        res.returncode, res.stderr)
-    return srv
+    return schema_server('zz-ldaptests.schema', TEST_SCHEMA, data=DATA)
 
 
 def ldif_line(attr, value):

@@ -11,21 +11,19 @@ reports how many entries no longer conform.
 Each test runs the server on its own copy of the schema directory.
 """
 
-import io
 import os
 import re
-import shutil
 import signal
 import sys
 import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Ilsd, run, bind_req, extended_req, read_response  # noqa: E402
+from harness import (Ilsd, run, bind_req, extended_req, read_response, norm, parse_ldif,  # noqa: E402
+                     ldif_read, schema_copy)
 
 import ldap  # noqa: E402
 import ldap.extop  # noqa: E402
-import ldif  # noqa: E402
 
 SUFFIX = 'o=Intranet'
 PEOPLE = 'ou=People,' + SUFFIX
@@ -75,27 +73,10 @@ objectclass ( 1.3.6.1.4.1.99999.901.2.20 NAME 'ldtExtraThing'
 
 # ---- helpers ----
 
-def norm(dn):
-    return ','.join('='.join(x.strip() for x in rdn.split('=', 1))
-                    for rdn in dn.split(',')).lower()
-
-
-def parse_ldif(text):
-    parser = ldif.LDIFRecordList(io.StringIO(text))
-    parser.parse()
-    out = {}
-    for dn, attrs in parser.all_records:
-        entry = out.setdefault(norm(dn), {})
-        for name, vals in attrs.items():
-            entry.setdefault(name.lower(), []).extend(v.decode('utf-8', 'replace') for v in vals)
-    return out
-
-
 def server(*files):
     """A server on a private copy of the schema directory, plus ou=People."""
     srv = Ilsd(start=False)
-    srv.schema_copy = os.path.join(srv.tmp, 'schema')
-    shutil.copytree(srv.schema_dir, srv.schema_copy)
+    srv.schema_copy = schema_copy(srv)
     srv.schema_dir = srv.schema_copy
     for name, text in files:
         put(srv, name, text)
@@ -165,12 +146,7 @@ def search_dns(srv, filt, base=PEOPLE):
 
 
 def read(srv, dn):
-    res = srv.ldap('ldapsearch', '-LLL', '-o', 'ldif-wrap=no', '-b', dn, '-s', 'base',
-                   '(objectClass=*)', check=False)
-    if res.returncode == 32:
-        return None
-    assert res.returncode == 0, res.stderr
-    return parse_ldif(res.stdout)[norm(dn)]
+    return ldif_read(srv, dn)
 
 
 def assert_new_types_absent(srv, why):

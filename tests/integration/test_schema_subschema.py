@@ -6,16 +6,14 @@ the right definitions, plus attribute type aliases (sn/surname,
 mail/rfc822Mailbox, OIDs) used in adds, filters, selections and compares.
 """
 
-import io
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Ilsd, run  # noqa: E402
+from harness import Ilsd, run, norm, ldif_search as search  # noqa: E402
 
 import ldap  # noqa: E402
 import ldap.schema  # noqa: E402
-import ldif  # noqa: E402
 from ldap.schema import AttributeType, ObjectClass, LDAPSyntax, MatchingRule  # noqa: E402
 
 SUFFIX = 'o=Intranet'
@@ -23,28 +21,6 @@ PEOPLE = 'ou=People,' + SUFFIX
 
 SYNTAX_INTEGER = '1.3.6.1.4.1.1466.115.121.1.27'
 KIND = {0: 'STRUCTURAL', 1: 'ABSTRACT', 2: 'AUXILIARY'}
-
-
-def norm(dn):
-    return ','.join('='.join(x.strip() for x in rdn.split('=', 1))
-                    for rdn in dn.split(',')).lower()
-
-
-def parse_ldif(text):
-    parser = ldif.LDIFRecordList(io.StringIO(text))
-    parser.parse()
-    out = {}
-    for dn, attrs in parser.all_records:
-        entry = out.setdefault(norm(dn), {})
-        for name, vals in attrs.items():
-            entry.setdefault(name.lower(), []).extend(v.decode('utf-8', 'replace') for v in vals)
-    return out
-
-
-def search(srv, base, filt='(objectClass=*)', *attrs, scope='sub'):
-    res = srv.ldap('ldapsearch', '-LLL', '-o', 'ldif-wrap=no', '-b', base, '-s', scope, filt,
-                   *attrs, check=False)
-    return res.returncode, parse_ldif(res.stdout), res
 
 
 def subschema(srv):

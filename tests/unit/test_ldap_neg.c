@@ -521,7 +521,7 @@ TEST(count_limits)
 	ldap_limits_default(&test_lim);
 }
 
-/* A tiny arena runs out: LDAP_OTHER, never a crash or a partial message. */
+/* A tiny arena runs out: adminLimitExceeded, never a crash or a partial message. */
 TEST(arena_exhaustion)
 {
 	arena small;
@@ -530,7 +530,7 @@ TEST(arena_exhaustion)
 	const char *why = NULL;
 
 	arena_init(&small, 64, 64);
-	CHECK_EQ_INT(ldap_decode(p.b, p.len, &small, &test_lim, &m, &why), LDAP_OTHER);
+	CHECK_EQ_INT(ldap_decode(p.b, p.len, &small, &test_lim, &m, &why), LDAP_ADMIN_LIMIT_EXCEEDED);
 	CHECK(why != NULL);
 	CHECK_EQ_INT(m.msgid, 2);
 	CHECK_EQ_INT(m.op, LDAP_OP_ADD_REQUEST);
