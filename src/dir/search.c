@@ -186,17 +186,53 @@ term_iter(dir_search *s, const dir_filter *f, store_iter *it)
 	}
 }
 
+/* Keeps the index term with the fewest ids seen so far. */
+static void
+plan_term(dir_search *s, store_txn *t, const dir_filter *f, store_iter *best,
+    uint64_t *best_est, bool *found)
+{
+	store_iter cand;
+	uint64_t est;
+
+	if (!term_iter(s, f, &cand))
+		return;
+	est = store_iter_estimate(t, &cand, ESTIMATE_CAP);
+	if (!*found || est < *best_est) {
+		*best = cand;
+		*best_est = est;
+		*found = true;
+	}
+}
+
+/*
+ * Every term reachable through ANDs must hold for a match, so each one can
+ * serve as the candidate source, however deep: the ILS layer, for one,
+ * wraps the client's (&(objectClass=RTPerson)(cn=X)) in another AND, and
+ * only the inner cn term is selective.  Depth is bounded by the decoder's
+ * filter limits.
+ */
+static void
+plan_terms(dir_search *s, store_txn *t, const dir_filter *f, store_iter *best,
+    uint64_t *best_est, bool *found)
+{
+	if (f->type != LDAP_FILTER_AND) {
+		plan_term(s, t, f, best, best_est, found);
+		return;
+	}
+	for (const dir_filter *k = f->kids; k != NULL; k = k->next)
+		plan_terms(s, t, k, best, best_est, found);
+}
+
 /*
  * Chooses the candidate source: the scope iterator, or the index term
- * of a top-level AND (or of the filter itself) with the fewest ids.  A
+ * under the filter's ANDs (or the filter itself) with the fewest ids.  A
  * small index count wins outright; otherwise the scope is counted only
  * up to that number, so planning never walks more than the index would.
  */
 static void
 plan(dir_search *s, store_txn *t, uint64_t base_id)
 {
-	const dir_filter *terms, *f = s->filter;
-	store_iter cand, best;
+	store_iter best;
 	uint64_t best_est = UINT64_MAX;
 	bool found = false;
 
@@ -205,21 +241,9 @@ plan(dir_search *s, store_txn *t, uint64_t base_id)
 		store_iter_children(&s->it, base_id);
 	else
 		store_iter_subtree(&s->it, s->base_ndn, s->base_nlen);
-	if (f == NULL)
+	if (s->filter == NULL)
 		return;
-	terms = f->type == LDAP_FILTER_AND ? f->kids : f;
-	for (const dir_filter *k = terms; k != NULL; k = k == f ? NULL : k->next) {
-		uint64_t est;
-
-		if (!term_iter(s, k, &cand))
-			continue;
-		est = store_iter_estimate(t, &cand, ESTIMATE_CAP);
-		if (!found || est < best_est) {
-			best = cand;
-			best_est = est;
-			found = true;
-		}
-	}
+	plan_terms(s, t, s->filter, &best, &best_est, &found);
 	if (!found)
 		return;
 	if (best_est > ESTIMATE_SMALL &&

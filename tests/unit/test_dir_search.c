@@ -610,6 +610,13 @@ TEST(index_choice)
 	CHECK_EQ_INT(uses_index("o=Intranet", LDAP_SCOPE_SUBTREE, "(objectClass=inetOrgPerson)"), 1);
 	CHECK_EQ_INT(uses_index("o=Intranet", LDAP_SCOPE_SUBTREE,
 	    "(objectClass=2.16.840.1.113730.3.2.2)"), 0);
+	/* Terms inside nested ANDs serve too (the ILS layer wraps the client's AND). */
+	CHECK_EQ_INT(uses_index("o=Intranet", LDAP_SCOPE_SUBTREE,
+	    "(&(description=x)(&(sn=f)(cn=filler7)))"), 1);
+	CHECK_EQ_INT(uses_index("ou=People,o=Intranet", LDAP_SCOPE_ONELEVEL,
+	    "(&(objectClass=*)(&(description=x)(&(sn=f)(cn=filler7))))"), 1);
+	CHECK_EQ_INT(uses_index("o=Intranet", LDAP_SCOPE_SUBTREE,
+	    "(&(description=x)(|(cn=filler7)(cn=filler8)))"), 0);
 	/* No usable term: scope. */
 	CHECK_EQ_INT(uses_index("o=Intranet", LDAP_SCOPE_SUBTREE, "(objectClass=*)"), 0);
 	CHECK_EQ_INT(uses_index("o=Intranet", LDAP_SCOPE_SUBTREE, "(objectClass=person)"), 0);
