@@ -404,6 +404,9 @@ if [ "$EXPIRY" -gt 0 ]; then
 		measure_expiry "$server"
 	done
 fi
+# Again at the end: the table uses the median of both, so a machine that
+# got busier or quieter meanwhile moves the baseline less.
+[ -n "$WORKLOADS" ] && measure_connect
 
 /usr/bin/env python3 "$SRC/bench/table.py" "$JSON" "$INFO" | tee "$OUT/table.md"
 say "results: $OUT (table.md, results.jsonl, info.txt, run.log)"
