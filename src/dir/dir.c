@@ -517,3 +517,9 @@ dir_now_ms(void)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
+
+void
+dir_write_hold(dir *d)
+{
+	(void)store_batch_hold(d->st);
+}

@@ -182,6 +182,9 @@ typedef struct dir_search_params {
 					 * and/or in the results; 0 = never */
 	bool changeable_only;		/* only entries the requester may change (as a refresh
 					 * sees them; for probing one without refreshing) */
+	int empty_code;			/* != 0: a search that sent no entry ends with this
+					 * code instead of success (an ILS refresh that found
+					 * nobody: noSuchObject) */
 } dir_search_params;
 
 typedef struct dir_search dir_search;
@@ -219,11 +222,19 @@ uint64_t dir_search_count(const dir_search *s);
 void dir_search_free(dir_search *s);
 
 /*
- * Deletes up to max entries whose TTL has run out (one transaction).
- * Returns the number deleted, or < 0 on a store error.  Expired entries
- * are invisible to searches even before this removes them.
+ * Deletes up to max entries whose TTL has run out (one transaction),
+ * stopping early once budget_us microseconds have passed (0: no bound).
+ * Returns the number deleted, or < 0 on a store error; *more (may be
+ * NULL) tells whether expired entries may remain.  Expired entries are
+ * invisible to searches even before this removes them.
  */
-long dir_sweep(dir *d, uint64_t now_ms, unsigned max);
+long dir_sweep(dir *d, uint64_t now_ms, unsigned max, uint64_t budget_us, bool *more);
+/*
+ * Under group commit (store_batch_mode), takes the store's writer lock
+ * until the thread's batch commits, for a read-check-write sequence that
+ * spans several calls; does nothing otherwise.
+ */
+void dir_write_hold(dir *d);
 
 /* Normalises a DN with the schema's attribute names; returns length or -1 if invalid. */
 long dir_normalize_dn(dir *d, ber_slice dn, char *out, size_t cap);

@@ -77,6 +77,7 @@ struct dir_search {
 	int deref;		/* enum ldap_deref (RFC 4511 4.5.1.3) */
 	uint64_t base_id;	/* 0 for the root */
 	int64_t refresh_ttl;	/* clamped; 0 = none */
+	int empty_code;		/* the result when nothing was sent, instead of success */
 	uint64_t sent;
 	bool done;
 	dir_result final;
@@ -423,6 +424,7 @@ dir_search_begin(dir *d, const dir_ctx *c, const dir_search_params *p, dir_searc
 	s->time_secs = secs;
 	s->deadline = secs ? c->now_ms + secs * 1000 : 0;
 	s->refresh_ttl = p->refresh_ttl > 0 ? ttl_clamp(d, p->refresh_ttl) : 0;
+	s->empty_code = p->empty_code;
 	s->deref = p->deref;
 	if (dfilter_compile(s->s, p->filter, &s->keep, &s->filter) != LDAP_SUCCESS ||
 	    sel_compile(s->s, p->attrs, p->nattrs, &s->keep, &s->sel) != 0) {
@@ -448,6 +450,10 @@ finish(dir_search *s, dir_result *res, int code, const char *diag)
 {
 	s->done = true;
 	s->final.matched = NULL;
+	if (code == LDAP_SUCCESS && s->sent == 0 && s->empty_code != 0) {
+		code = s->empty_code;
+		diag = s->refresh_ttl > 0 ? "no entry to refresh" : "no such entry";
+	}
 	dir_res_set(&s->final, code, "%s", diag ? diag : "");
 	*res = s->final;
 	return DIR_SEARCH_DONE;

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <time.h>
+
 #include "dir/dir_int.h"
 
 int64_t
@@ -112,54 +114,77 @@ out:
 	return res->code;
 }
 
+/* Microseconds of a monotonic clock, for the sweep's time budget. */
+static uint64_t
+mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/*
+ * Deletes expired entries in chunks of SWEEP_CHUNK ids taken from the
+ * expiry index, so the time budget is checked often: the sweeper runs on
+ * an event loop and every request of that loop waits while it works.
+ */
+#define SWEEP_CHUNK 32
+
 long
-dir_sweep(dir *d, uint64_t now_ms, unsigned max)
+dir_sweep(dir *d, uint64_t now_ms, unsigned max, uint64_t budget_us, bool *more)
 {
 	store_iter it;
 	store_txn *t;
-	uint64_t *ids, id;
-	unsigned n = 0;
+	uint64_t ids[SWEEP_CHUNK], id, start = budget_us ? mono_us() : 0;
+	unsigned seen = 0;
 	long done = 0;
+	bool end = false;
 	arena a;
-	int rc;
+	int rc = 0;
 
+	if (more != NULL)
+		*more = false;
 	if (max == 0)
 		return 0;
-	ids = malloc(max * sizeof(*ids));
-	if (ids == NULL)
-		return STORE_ERR;
-	if ((rc = store_begin(d->st, true, &t)) != STORE_OK) {
-		free(ids);
+	if ((rc = store_begin(d->st, true, &t)) != STORE_OK)
 		return rc;
-	}
 	store_iter_expired(&it, now_ms);
-	while (n < max && (rc = store_iter_next(t, &it, &id)) == 1)
-		ids[n++] = id;
 	arena_init(&a, 4096, 0);
-	for (unsigned i = 0; rc >= 0 && i < n; i++) {
-		entry e;
-		ber_slice ndn;
+	while (rc >= 0 && !end && seen < max) {
+		unsigned n = 0;
+		while (n < SWEEP_CHUNK && seen + n < max && (rc = store_iter_next(t, &it, &id)) == 1)
+			ids[n++] = id;
+		end = rc == 0;
+		seen += n;
+		for (unsigned i = 0; rc >= 0 && i < n; i++) {
+			entry e;
+			ber_slice ndn;
 
-		arena_reset(&a);
-		if (store_get_id(t, ids[i], &a, &e) != STORE_OK || !dir_expired(&e, now_ms))
-			continue;
-		ndn = dir_copy_slice(&a, e.ndn);
-		if (ndn.p == NULL) {
-			rc = STORE_ERR;
-			break;
+			arena_reset(&a);
+			if (store_get_id(t, ids[i], &a, &e) != STORE_OK || !dir_expired(&e, now_ms))
+				continue;
+			ndn = dir_copy_slice(&a, e.ndn);
+			if (ndn.p == NULL) {
+				rc = STORE_ERR;
+				break;
+			}
+			rc = store_del(t, (const char *)ndn.p, ndn.len);
+			if (rc == STORE_OK)
+				done++;
+			else if (rc == STORE_NOTFOUND)
+				rc = 0;
 		}
-		rc = store_del(t, (const char *)ndn.p, ndn.len);
-		if (rc == STORE_OK)
-			done++;
-		else if (rc == STORE_NOTFOUND)
-			rc = 0;
+		if (budget_us != 0 && !end && mono_us() - start >= budget_us)
+			break;
 	}
 	arena_free(&a);
-	free(ids);
 	if (rc < 0) {
 		store_abort(t);
 		return rc;
 	}
 	rc = store_commit(t);
+	if (more != NULL)
+		*more = !end;
 	return rc == STORE_OK ? done : rc;
 }

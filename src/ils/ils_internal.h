@@ -225,7 +225,7 @@ int ils_read(dir *d, const dir_ctx *c, const dir_search_params *p, ils_entry_fn 
 /* ---- ils_write.c ---- */
 
 /* Serialises the multi-step ILS writes (re-registration, cascades). */
-void ils_write_lock(void);
+void ils_write_lock(dir *d);
 void ils_write_unlock(void);
 
 /* Small helpers */

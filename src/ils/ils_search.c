@@ -42,34 +42,6 @@ class_and(arena *a, const char *cls, const ldap_filter *f)
 	return and;
 }
 
-/*
- * Does the refresh match anything?  The same search without the refresh,
- * stopping at the first entry.  Returns 0 if it does, else the code to
- * answer with (32 when nothing matched).
- */
-static int
-refresh_probe(dir *d, const dir_ctx *c, const dir_search_params *p, dir_result *res)
-{
-	static const dir_attr_sel none = { BER_SLICE_STR("1.1"), { NULL, 0 }, 0 };
-	dir_search_params probe = *p;
-	uint64_t count;
-
-	probe.attrs = &none;
-	probe.nattrs = 1;
-	probe.typesonly = true;
-	probe.refresh_ttl = 0;
-	probe.changeable_only = true;	/* what the refresh would touch */
-	probe.sizelimit = 1;
-	int code = ils_read(d, c, &probe, NULL, NULL, &count, res);
-	if (code != LDAP_SUCCESS && code != LDAP_SIZE_LIMIT_EXCEEDED)
-		return code;
-	if (count == 0) {
-		ils_res(res, LDAP_NO_SUCH_OBJECT, "no entry to refresh");
-		return LDAP_NO_SUCH_OBJECT;
-	}
-	return 0;
-}
-
 static int
 rewrite(dir *d, const dir_ctx *c, const ils_env *env, const ldap_search_req *req,
     dir_search_params *out, dir_result *res)
@@ -116,9 +88,9 @@ rewrite(dir *d, const dir_ctx *c, const ils_env *env, const ldap_search_req *req
 	out->sizelimit = req->sizelimit;
 	out->timelimit = req->timelimit;
 	if (w.sttl >= 0) {
+		/* A refresh that finds nobody tells the client to register again. */
 		out->refresh_ttl = w.sttl > 0 ? w.sttl * 60 : 1;
-		if (refresh_probe(d, c, out, res) != 0)
-			return ILS_DONE;
+		out->empty_code = LDAP_NO_SUCH_OBJECT;
 	}
 	return ILS_SEARCH;
 nomem:

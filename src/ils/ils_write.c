@@ -34,9 +34,16 @@
 
 static pthread_mutex_t write_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/*
+ * Serialises ILS read-check-write sequences.  Under group commit the
+ * thread first takes the store's writer lock (its batch), then this
+ * mutex: every thread takes the two in that order, and the sequence's
+ * reads see the writes of the batch before it.
+ */
 void
-ils_write_lock(void)
+ils_write_lock(dir *d)
 {
+	dir_write_hold(d);
 	pthread_mutex_lock(&write_lock);
 }
 
@@ -329,7 +336,7 @@ ils_add(dir *d, const dir_ctx *c, const ldap_add_req *req, dir_result *res)
 	} else if (ils_shape_add(&env, &dn, req->attrs, req->nattrs, c->a, &sh) != 0) {
 		ils_res(res, LDAP_OTHER, "out of memory");
 	} else {
-		ils_write_lock();
+		ils_write_lock(d);
 		add_locked(d, c, &env, &dn, &sh, res);
 		ils_write_unlock();
 	}
@@ -353,7 +360,7 @@ ils_modify(dir *d, const dir_ctx *c, const ldap_modify_req *req, dir_result *res
 	} else if (ils_shape_modify(&env, req->mods, req->nmods, c->a, &sh) != 0) {
 		ils_res(res, LDAP_OTHER, "out of memory");
 	} else {
-		ils_write_lock();
+		ils_write_lock(d);
 		int code = dir_modify(d, c, dn.dn, sh.mods, sh.nmods, ILS_MODIFY_FLAGS, res);
 		if (code == LDAP_SUCCESS && dn.kind == ILS_DN_PERSON &&
 		    sh.smodop == ILS_SMODOP_DEL_APP && sh.appid.len > 0) {
@@ -403,7 +410,7 @@ ils_delete(dir *d, const dir_ctx *c, ber_slice dnstr, dir_result *res)
 
 	ils_env_init(&env, d, c);
 	if (write_target(&env, dnstr, c->a, LDAP_NO_SUCH_OBJECT, &dn, &outcome, res)) {
-		ils_write_lock();
+		ils_write_lock(d);
 		delete_locked(d, c, &env, &dn, res);
 		ils_write_unlock();
 	}

@@ -56,9 +56,12 @@ typedef struct ilsd_config {
 	int64_t ttl_default, ttl_min, ttl_max;
 	bool sync;
 	unsigned sync_interval;		/* seconds, with sync = false */
+	bool group_commit;		/* batch a loop round's writes into one commit */
+	unsigned group_commit_max;	/* writes per batch at most */
 	uint64_t map_size;
 	unsigned sweep_interval;	/* milliseconds */
 	unsigned sweep_batch;
+	unsigned sweep_slice_us;	/* time bound of one sweep, 0 = none */
 	char *index[CONFIG_MAX_INDEX];
 	size_t nindex;
 

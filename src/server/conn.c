@@ -25,6 +25,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "server/commit.h"
 #include "server/ops.h"
 #include "server/paged.h"
 #include "server/ratelimit.h"
@@ -55,10 +56,53 @@ high_water(const conn *c)
 	return (size_t)c->srv->cfg->write_buffer_high_water;
 }
 
+/* Pending output, including answers waiting for the group commit. */
 static size_t
 output_len(const conn *c)
 {
-	return evbuffer_get_length(bufferevent_get_output(c->bev));
+	return evbuffer_get_length(bufferevent_get_output(c->bev)) +
+	    (c->unsynced != NULL ? evbuffer_get_length(c->unsynced) : 0);
+}
+
+/*
+ * Must what the writer holds wait for the loop's batch?  Yes once the
+ * connection waits (order is kept), or if the work under way wrote into a
+ * batch that is still open.
+ */
+static bool
+must_wait(const conn *c)
+{
+	const store *st = c->srv->st;
+
+	return c->commit_wait ||
+	    (store_batch_seq(st) != c->batch_mark && store_batch_pending(st) > 0);
+}
+
+static int
+queue_output(conn *c, const uint8_t *p, size_t len)
+{
+	if (!must_wait(c))
+		return evbuffer_add(bufferevent_get_output(c->bev), p, len);
+	if (c->unsynced == NULL && (c->unsynced = evbuffer_new()) == NULL)
+		return -1;
+	if (evbuffer_add(c->unsynced, p, len) != 0)
+		return -1;
+	commit_wait(c);
+	return 0;
+}
+
+void
+conn_commit_done(conn *c, bool ok)
+{
+	if (c->unsynced != NULL && evbuffer_get_length(c->unsynced) > 0) {
+		if (!ok) {
+			evbuffer_drain(c->unsynced, evbuffer_get_length(c->unsynced));
+			conn_disconnect(c, LDAP_UNAVAILABLE, "the store could not commit");
+		} else if (evbuffer_add_buffer(bufferevent_get_output(c->bev), c->unsynced) != 0) {
+			conn_close_after_flush(c);
+		}
+	}
+	conn_settle(c);
 }
 
 static void
@@ -265,8 +309,7 @@ conn_flush_writer(conn *c)
 		log_error("conn %llu: cannot encode a response: %s", (unsigned long long)c->id,
 		    ber_strerror(c->w.err));
 		rc = -1;
-	} else if (c->w.len > 0 &&
-	    evbuffer_add(bufferevent_get_output(c->bev), c->w.buf, c->w.len) != 0) {
+	} else if (c->w.len > 0 && queue_output(c, c->w.buf, c->w.len) != 0) {
 		log_error("conn %llu: out of memory queueing a response", (unsigned long long)c->id);
 		rc = -1;
 	}
@@ -455,6 +498,9 @@ start_tls(conn *c)
 	struct bufferevent *tb;
 
 	c->starttls_pending = false;
+	/* Answers waiting for the commit must go out in the clear, before TLS. */
+	if (c->commit_wait)
+		commit_now(c->lp);
 	tb = tls_wrap_filter(c->srv->tls, c->lp->base, c->bev, BEV_OPT_CLOSE_ON_FREE);
 	if (tb == NULL) {
 		log_error("conn %llu from %s: cannot start TLS", (unsigned long long)c->id,
@@ -554,10 +600,14 @@ conn_pump(conn *c)
 			evtimer_add(c->resume, &now);
 			return;
 		}
-		if (take_request(c) > 0)
+		c->batch_mark = store_batch_seq(c->srv->st);
+		if (take_request(c) > 0) {
+			commit_check(c->lp);
 			continue;
+		}
 		if (c->jobs != NULL && !c->closing && output_len(c) < high_water(c)) {
 			step_search(c, c->jobs);
+			commit_check(c->lp);
 			continue;
 		}
 		break;
@@ -575,7 +625,7 @@ conn_settle(conn *c)
 	if (c->peer_eof && !c->closing && c->jobs == NULL && c->held == NULL &&
 	    !input_ready(c))
 		conn_close_after_flush(c);
-	if (!c->closing)
+	if (!c->closing || c->commit_wait)
 		return;
 	if (output_len(c) == 0) {
 		conn_free(c);
@@ -771,6 +821,7 @@ conn_new(loop *lp, int fd, const struct sockaddr *peer, socklen_t peerlen, bool 
 	if (bufferevent_enable(c->bev, EV_READ | EV_WRITE) != 0)
 		goto fail;
 	c->last_active_ms = mono_ms();
+	c->batch_mark = store_batch_seq(s->st);
 	if (cfg->idle_timeout != 0)
 		arm_timer(c, (uint64_t)cfg->idle_timeout * 1000);
 	c->next = lp->conns;
@@ -806,6 +857,7 @@ conn_free(conn *c)
 	loop *lp = c->lp;
 
 	free_jobs(c);
+	commit_forget(c);
 	if (c->prev != NULL)
 		c->prev->next = c->next;
 	else
@@ -825,6 +877,8 @@ conn_free(conn *c)
 	if (c->hold != NULL)
 		event_free(c->hold);
 	free(c->held);
+	if (c->unsynced != NULL)
+		evbuffer_free(c->unsynced);
 	log_debug("conn %llu from %s: closed", (unsigned long long)c->id, c->peer_text);
 	free(c);
 }

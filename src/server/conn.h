@@ -83,6 +83,12 @@ struct conn {
 	struct event *hold;		/* ends the hold of a failed bind's response */
 	uint8_t *held;			/* that response, sent when the hold ends */
 	size_t held_len;
+
+	/* Group commit (commit.c): answers after a batched write wait for the commit. */
+	struct evbuffer *unsynced;	/* output held until the loop's batch commits */
+	bool commit_wait;		/* on the loop's waiting list */
+	conn *wait_next, *wait_prev;
+	uint64_t batch_mark;		/* store_batch_seq() when the current work began */
 };
 
 /* Creates a connection on lp for an accepted socket (lp's thread); tls: LDAPS. */
@@ -92,7 +98,11 @@ void conn_free(conn *c);
 /* Server shutdown: Notice of Disconnection (unavailable), best-effort flush, free. */
 void conn_shutdown(conn *c);
 
-/* Queues what the writer holds. Returns -1 (and starts closing) if encoding failed. */
+/*
+ * Queues what the writer holds: to the socket, or (after a write still in
+ * the loop's open batch) to c->unsynced until the batch commits.
+ * Returns -1 (and starts closing) if encoding failed.
+ */
 int conn_flush_writer(conn *c);
 /* Sends a Notice of Disconnection and closes once it is flushed. */
 void conn_disconnect(conn *c, int code, const char *diag);
@@ -105,6 +115,8 @@ void conn_close_after_flush(conn *c);
 void conn_hold_response(conn *c, uint64_t ms);
 /* StartTLS: TLS begins right after the request (whose response is queued). */
 void conn_start_tls_after_request(conn *c);
+/* The batch committed (ok) or failed: send or drop what waited, and settle. */
+void conn_commit_done(conn *c, bool ok);
 /* Brings tls_ready (and the SASL session's view of TLS) up to date. */
 void conn_tls_check(conn *c);
 

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "server/commit.h"
 #include "server/conn.h"
 #include "server/listener.h"
 #include "server/ratelimit.h"
@@ -286,15 +287,18 @@ static void
 on_sweep(evutil_socket_t fd, short what, void *arg)
 {
 	server *s = arg;
-	unsigned batch = s->cfg->sweep_batch;
-	long n = dir_sweep(s->d, wall_ms(), batch);
+	bool more = false;
+	long n = dir_sweep(s->d, wall_ms(), s->cfg->sweep_batch,
+	    (uint64_t)s->cfg->sweep_slice_us, &more);
 	struct timeval tv;
 
+	/* The deletions are in loop 0's batch: commit them with its round. */
+	commit_check(&s->loops[0]);
 	if (n < 0)
 		log_error("TTL sweep failed: %s", store_strerror((int)n));
 	else if (n > 0)
 		log_debug("TTL sweep: %ld expired entries deleted", n);
-	tv = ms_to_tv(n == (long)batch ? 0 : s->cfg->sweep_interval);
+	tv = ms_to_tv(more && n >= 0 ? 0 : s->cfg->sweep_interval);
 	evtimer_add(s->sweeper, &tv);
 }
 
@@ -317,6 +321,7 @@ on_loop_stop(evutil_socket_t fd, short what, void *arg)
 	loop *lp = arg;
 
 	lp->stopping = true;
+	commit_now(lp);
 	while (lp->conns != NULL)
 		conn_shutdown(lp->conns);
 	event_base_loopbreak(lp->base);
@@ -369,7 +374,9 @@ loop_thread(void *arg)
 {
 	loop *lp = arg;
 
+	commit_thread_start(lp);
 	event_base_loop(lp->base, EVLOOP_NO_EXIT_ON_EMPTY);
+	commit_thread_end(lp);
 	return NULL;
 }
 
@@ -384,7 +391,7 @@ init_loop(server *s, loop *lp, unsigned index)
 		return -1;
 	lp->wake = event_new(lp->base, -1, 0, on_wake, lp);
 	lp->stop = event_new(lp->base, -1, 0, on_loop_stop, lp);
-	return lp->wake != NULL && lp->stop != NULL ? 0 : -1;
+	return lp->wake != NULL && lp->stop != NULL && commit_init(lp) == 0 ? 0 : -1;
 }
 
 static int
@@ -470,7 +477,9 @@ server_start(server *s, const ilsd_config *cfg, store *st, dir *d)
 int
 server_run(server *s)
 {
+	commit_thread_start(&s->loops[0]);
 	event_base_loop(s->loops[0].base, EVLOOP_NO_EXIT_ON_EMPTY);
+	commit_thread_end(&s->loops[0]);
 	for (unsigned i = 1; i < s->nloops; i++) {
 		if (s->loops[i].thread_started) {
 			pthread_join(s->loops[i].thread, NULL);
@@ -524,6 +533,7 @@ server_free(server *s)
 			event_free(lp->wake);
 		if (lp->stop)
 			event_free(lp->stop);
+		commit_free(lp);
 		if (lp->base)
 			event_base_free(lp->base);
 		pthread_mutex_destroy(&lp->lock);

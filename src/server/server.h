@@ -56,6 +56,11 @@ struct loop {
 	conn *conns;			/* connections owned by this loop */
 	unsigned nconns;
 	bool stopping;
+	/* Group commit (commit.c) */
+	struct event *commit_ev;	/* commits the round's writes, after its callbacks */
+	bool commit_armed;
+	uint64_t batch_since_ms;	/* when the open batch was first seen (0: none) */
+	conn *waiting;			/* connections whose answers wait for the commit */
 };
 
 struct server {

@@ -18,6 +18,16 @@
  * most GROW_WAIT_MS, so a thread that itself holds a txn cannot deadlock)
  * for the others to drain, so steady overlapping load cannot postpone the
  * growth for ever.  A write that failed with STORE_FULL can then be retried.
+ *
+ * Group commit: a thread in batch mode keeps one outer write txn open
+ * (from its first write until store_batch_commit()) and runs each of its
+ * write txns as an LMDB child of it.  A child's commit folds its changes
+ * into the batch, its abort throws away only its own, so a failed request
+ * never spoils the others.  The batch pays one commit (one meta page, one
+ * copy of the shared branch pages, one fsync in sync mode) for all of them.
+ * A read txn begun by that thread while its batch is open reads the batch
+ * itself (the outer txn, between two writes), so a request sees what the
+ * requests before it wrote; other threads see only committed data.
  */
 #include "store/store_int.h"
 
@@ -30,9 +40,21 @@
 
 #define GROW_WAIT_MS 50
 
+static void check_map_use(store *s);
+
 _Static_assert(sizeof(size_t) == sizeof(uint64_t), "ids are LMDB integer keys (size_t)");
 
 static _Thread_local char last_error[256];
+
+/* This thread's group commit (store_batch_mode). */
+static _Thread_local struct {
+	store *s;		/* batching on for this store */
+	MDB_txn *txn;		/* the outer txn, while a batch is open */
+	unsigned pending;	/* writes folded into it */
+	uint64_t seq;		/* writes ever folded into a batch by this thread */
+	bool child;		/* a write txn of the batch is under way */
+	unsigned views;		/* read txns reading the batch itself */
+} batch;
 
 void
 store_set_error(const char *fmt, ...)
@@ -385,6 +407,8 @@ store_close(store *s)
 {
 	if (s == NULL)
 		return;
+	if (batch.s == s)
+		store_batch_mode(s, false);
 	for (unsigned i = 0; i < s->nrcache; i++)
 		txn_free(s->rcache[i]);
 	if (s->env != NULL)
@@ -502,15 +526,71 @@ wait_for_growth_locked(store *s)
 		grow_map_locked(s);
 }
 
+/* Opens this thread's outer batch txn (counted as an active txn). */
+static int
+batch_open(store *s)
+{
+	int rc;
+
+	pthread_mutex_lock(&s->mu);
+	if (s->grow_pending)
+		wait_for_growth_locked(s);
+	s->active++;
+	pthread_mutex_unlock(&s->mu);
+	for (int tries = 0;; tries++) {
+		rc = mdb_txn_begin(s->env, NULL, 0, &batch.txn);
+		if (rc != MDB_MAP_RESIZED || tries > 0 || !adopt_new_map_size(s))
+			break;
+	}
+	if (rc != 0) {
+		batch.txn = NULL;
+		txn_ended(s, NULL);
+		return store_map_err(rc, "begin");
+	}
+	batch.pending = 0;
+	return STORE_OK;
+}
+
+/* A read txn of this thread's open batch: it sees the batch's writes. */
+static int
+begin_view(store *s, store_txn **out)
+{
+	store_txn *t = calloc(1, sizeof(*t));
+
+	if (t == NULL) {
+		store_set_error("out of memory");
+		return STORE_ERR;
+	}
+	pthread_mutex_lock(&s->mu);
+	s->active++;
+	pthread_mutex_unlock(&s->mu);
+	t->s = s;
+	t->txn = batch.txn;
+	t->view = true;
+	batch.views++;
+	*out = t;
+	return STORE_OK;
+}
+
 int
 store_begin(store *s, bool write, store_txn **out)
 {
 	store_txn *t = NULL;
+	bool nested = write && batch.s == s;
 	int rc;
 
 	*out = NULL;
+	if (nested && batch.views > 0) {
+		store_set_error("a write begun while reading the open batch");
+		return STORE_ERR;
+	}
+	if (nested && batch.txn == NULL && (rc = batch_open(s)) != STORE_OK)
+		return rc;
+	if (!write && batch.s == s && batch.txn != NULL && !batch.child)
+		return begin_view(s, out);
 	pthread_mutex_lock(&s->mu);
-	if (s->grow_pending)
+	/* A child cannot wait for growth: its own batch keeps the count above 0. */
+	if (s->grow_pending && !nested)
 		wait_for_growth_locked(s);
 	s->active++;
 	if (!write && s->nrcache > 0)
@@ -525,10 +605,10 @@ store_begin(store *s, bool write, store_txn **out)
 	MDB_txn *wtxn = NULL;
 	for (int tries = 0;; tries++) {
 		if (write)
-			rc = mdb_txn_begin(s->env, NULL, 0, &wtxn);
+			rc = mdb_txn_begin(s->env, nested ? batch.txn : NULL, 0, &wtxn);
 		else
 			rc = begin_read(s, t);
-		if (rc != MDB_MAP_RESIZED || tries > 0 || !adopt_new_map_size(s))
+		if (rc != MDB_MAP_RESIZED || tries > 0 || nested || !adopt_new_map_size(s))
 			break;
 	}
 	if (rc != 0) {
@@ -542,12 +622,72 @@ store_begin(store *s, bool write, store_txn **out)
 		t->txn = wtxn;
 		t->next_id = s->next_id;
 		t->failed = false;
+		t->nested = nested;
+		if (nested)
+			batch.child = true;
 	}
 	t->s = s;
 	t->write = write;
 	memset(t->cur_live, 0, sizeof(t->cur_live));
 	*out = t;
 	return STORE_OK;
+}
+
+void
+store_batch_mode(store *s, bool on)
+{
+	if (!on && batch.s == s)
+		(void)store_batch_commit(s);
+	batch.s = on ? s : NULL;
+}
+
+int
+store_batch_hold(store *s)
+{
+	if (batch.s != s || batch.txn != NULL)
+		return STORE_OK;
+	return batch_open(s);
+}
+
+bool
+store_batch_open(const store *s)
+{
+	return batch.s == s && batch.txn != NULL;
+}
+
+unsigned
+store_batch_pending(const store *s)
+{
+	return batch.s == s && batch.txn != NULL ? batch.pending : 0;
+}
+
+uint64_t
+store_batch_seq(const store *s)
+{
+	return batch.s == s ? batch.seq : 0;
+}
+
+int
+store_batch_commit(store *s)
+{
+	MDB_txn *txn = batch.txn;
+	int rc;
+
+	if (batch.s != s || txn == NULL)
+		return STORE_OK;
+	if (batch.child || batch.views > 0) {
+		store_set_error("batch commit inside one of its transactions");
+		return STORE_ERR;
+	}
+	batch.txn = NULL;
+	batch.pending = 0;
+	rc = mdb_txn_commit(txn);
+	if (rc == 0)
+		check_map_use(s);
+	else if (rc == MDB_MAP_FULL)
+		store_note_map_full(s);
+	txn_ended(s, NULL);
+	return rc == 0 ? STORE_OK : store_map_err(rc, "commit");
 }
 
 /*
@@ -629,11 +769,18 @@ store_commit(store_txn *t)
 	}
 	/* Ids are never reused: if this commit fails they are just skipped. */
 	s->next_id = t->next_id;
+	bool nested = t->nested;
+	if (nested)
+		batch.child = false;
 	rc = mdb_txn_commit(write_detach(t));
-	if (rc == 0)
+	if (rc == 0 && nested) {
+		batch.pending++;
+		batch.seq++;
+	} else if (rc == 0) {
 		check_map_use(s);
-	else if (rc == MDB_MAP_FULL)
+	} else if (rc == MDB_MAP_FULL) {
 		store_note_map_full(s);
+	}
 	txn_ended(s, NULL);
 	return rc == 0 ? STORE_OK : store_map_err(rc, "commit");
 }
@@ -645,7 +792,19 @@ store_abort(store_txn *t)
 		return;
 	if (t->write) {
 		store *s = t->s;
+		if (t->nested)
+			batch.child = false;
 		mdb_txn_abort(write_detach(t));
+		txn_ended(s, NULL);
+		return;
+	}
+	if (t->view) {
+		store *s = t->s;
+		for (int i = 0; i < DB_COUNT; i++)
+			if (t->cur[i] != NULL)
+				mdb_cursor_close(t->cur[i]);
+		free(t);
+		batch.views--;
 		txn_ended(s, NULL);
 		return;
 	}

@@ -65,6 +65,34 @@ int store_begin(store *s, bool write, store_txn **out);
 int store_commit(store_txn *t);
 void store_abort(store_txn *t);
 
+/*
+ * Group commit, for one thread.  In batch mode the thread's write txns
+ * nest in one outer txn opened at its first write: store_commit() of such
+ * a txn returns 0 once its changes are part of the batch (later write
+ * txns see them, readers do not yet), and they become durable (or, with
+ * nosync, committed) only when store_batch_commit() returns 0.  The
+ * caller must not acknowledge a batched write before that.  A read txn the
+ * thread begins while its batch is open (and no write txn is) reads the
+ * batch, so it sees the batch's writes.  While a batch
+ * is open the thread holds the store's writer lock: writes of other
+ * threads wait, so batches must be short.  Turning the mode off commits.
+ */
+void store_batch_mode(store *s, bool on);
+/*
+ * Opens the batch now (batch mode only): from here until it commits this
+ * thread holds the writer lock, so a read-check-write sequence of several
+ * txns is not interleaved with any other thread's writes.
+ */
+int store_batch_hold(store *s);
+/* Is a batch open in this thread (held or written to)? */
+bool store_batch_open(const store *s);
+/* Writes folded into this thread's open batch (0: none open). */
+unsigned store_batch_pending(const store *s);
+/* Writes this thread ever folded into a batch: tells whether a call wrote. */
+uint64_t store_batch_seq(const store *s);
+/* Commits this thread's batch, if one is open. */
+int store_batch_commit(store *s);
+
 /* Entry count and on-disk bytes in use (for stats and benchmarks); bytes may be NULL. */
 int store_stat(store *s, uint64_t *entries, uint64_t *bytes);
 

@@ -50,6 +50,8 @@ struct store_txn {
 	MDB_txn *txn;
 	bool write;
 	bool failed;		/* a write failed half-way: only abort is allowed */
+	bool nested;		/* write: a child of this thread's batch (group commit) */
+	bool view;		/* read: reads this thread's open batch (its outer txn) */
 	uint64_t next_id;	/* write: next id to hand out */
 	MDB_cursor *cur[DB_COUNT];
 	bool cur_live[DB_COUNT];	/* cursor bound to the current txn */

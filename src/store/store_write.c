@@ -370,7 +370,15 @@ put_apply(store_txn *t, const uint8_t *key, size_t klen, const uint8_t *rec, siz
 {
 	uint64_t id = e->id;
 	MDB_val k = { sizeof(id), &id }, v = { reclen, (void *)rec };
-	int rc = mdb_put(t->txn, t->s->dbi[DB_ID2ENTRY], &k, &v, 0);
+	/*
+	 * A new id is above every id in use, so it can be appended: LMDB then
+	 * fills the last page instead of splitting it in half, which would
+	 * leave id2entry (most of the file, and of resident memory) half empty.
+	 */
+	int rc = mdb_put(t->txn, t->s->dbi[DB_ID2ENTRY], &k, &v, is_new ? MDB_APPEND : 0);
+
+	if (rc == MDB_KEYEXIST && is_new)
+		rc = mdb_put(t->txn, t->s->dbi[DB_ID2ENTRY], &k, &v, 0);
 
 	if (rc == 0 && is_new) {
 		MDB_val dk = { klen, (void *)key };

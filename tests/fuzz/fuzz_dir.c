@@ -249,7 +249,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size -= len;
 	}
 	if (sweep)
-		(void)dir_sweep(E.d, clock_ms + 7 * 86400 * 1000ULL, 1000);
+		(void)dir_sweep(E.d, clock_ms + 7 * 86400 * 1000ULL, 1000, 0, NULL);
 	arena_reset(&a);
 	return 0;
 }

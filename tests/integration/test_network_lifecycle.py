@@ -89,10 +89,10 @@ def test_sighup_reloads_schema():
     srv.close()
 
 
-def test_sweeper_drains_mass_expiry():
-    """Expired entries go in batches of sweep-batch, back to back while batches are full."""
+def sweeper_run(*args):
+    """350 entries expiring at once; returns the server and its sweep log lines."""
     srv = Ilsd('--ttl-min=1', '--ttl-default=1', '--log-level=debug', '--sweep-batch=100',
-               '--sweep-interval=200', '--sync=false')
+               '--sweep-interval=200', '--sync=false', *args)
     ldif = ''.join('dn: cn=d%d,ou=Dynamic,o=Intranet\nobjectClass: person\n'
                    'objectClass: dynamicObject\ncn: d%d\nsn: x\n\n' % (i, i) for i in range(350))
     srv.ldap('ldapadd', *srv.admin_args(), input=ldif)
@@ -104,10 +104,23 @@ def test_sweeper_drains_mass_expiry():
                       for line in srv.log().splitlines() if 'TTL sweep: ' in line)
     assert deleted == 350, deleted
     batches = [line for line in srv.log().splitlines() if 'TTL sweep: ' in line]
-    assert len(batches) >= 4 and '100 expired' in batches[0], batches
     out = srv.ldap('ldapsearch', '-b', 'ou=Dynamic,o=Intranet', '-s', 'one', 'cn')
     assert 'numEntries' not in out.stdout, out.stdout
     srv.close()
+    return batches
+
+
+def test_sweeper_drains_mass_expiry():
+    """Expired entries go in batches of sweep-batch, back to back while batches are full."""
+    batches = sweeper_run('--sweep-slice=0')
+    assert len(batches) >= 4 and '100 expired' in batches[0], batches
+
+
+def test_sweeper_slices():
+    """With a time slice a sweep stops early and the next one follows at once."""
+    batches = sweeper_run('--sweep-slice=1')
+    counts = [int(line.split('TTL sweep: ')[1].split()[0]) for line in batches]
+    assert len(batches) >= 8 and max(counts) <= 64, counts
 
 
 def test_port_in_use_exit_2():

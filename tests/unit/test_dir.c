@@ -312,16 +312,39 @@ TEST(expiry_and_sweep)
 		CHECK_EQ_INT(dir_delete(T.d, c, td_s("cn=e3," DYN), 0, &res), LDAP_NO_SUCH_OBJECT);
 	}
 	/* The sweeper: nothing is due now; later both short-lived ones go, in batches. */
-	CHECK_EQ_INT(dir_sweep(T.d, T.t0, 100), 0);
-	n = dir_sweep(T.d, T.t0 + 70000, 1);
+	CHECK_EQ_INT(dir_sweep(T.d, T.t0, 100, 0, NULL), 0);
+	n = dir_sweep(T.d, T.t0 + 70000, 1, 0, NULL);
 	CHECK_EQ_INT(n, 1);
-	n = dir_sweep(T.d, T.t0 + 70000, 100);
+	n = dir_sweep(T.d, T.t0 + 70000, 100, 0, NULL);
 	CHECK_EQ_INT(n, 0);	/* e1 was re-added with 600 s; e3 went in the first batch */
-	n = dir_sweep(T.d, T.t0 + 4000 * 1000, 100);
+	n = dir_sweep(T.d, T.t0 + 4000 * 1000, 100, 0, NULL);
 	CHECK_EQ_INT(n, 2);	/* e1 (661 s) and e2 (3000 s) */
 	td_search(&T, DYN, LDAP_SCOPE_ONELEVEL, NULL, "1.1", NULL, &r);
 	CHECK_EQ_INT(r.nentries, 0);
 	td_result_free(&r);
+	/* A time-bounded sweep stops after a chunk and says more may remain. */
+	char ldif[128], name[64];
+	for (int i = 0; i < 100; i++) {
+		snprintf(name, sizeof(name), "cn=s%d," DYN, i);
+		snprintf(ldif, sizeof(ldif), "objectClass: person\ncn: s%d\nsn: x\nentryTtl: 60\n", i);
+		CHECK_EQ_INT(td_add(&T, name, ldif, DIR_F_DYNAMIC, &res), 0);
+	}
+	bool more = false;
+	long total = 0;
+	n = dir_sweep(T.d, T.t0 + 70000, 1000, 1, &more);
+	CHECK(n > 0 && n < 100);
+	CHECK(more);
+	total += n;
+	for (int rounds = 0; more && rounds < 100; rounds++) {
+		n = dir_sweep(T.d, T.t0 + 70000, 1000, 1, &more);
+		CHECK(n >= 0);
+		total += n;
+	}
+	CHECK_EQ_INT(total, 100);
+	CHECK(!more);
+	n = dir_sweep(T.d, T.t0 + 70000, 40, 0, &more);
+	CHECK_EQ_INT(n, 0);
+	CHECK(!more);
 }
 
 TEST(refresh)
@@ -610,7 +633,7 @@ TEST(delete_rules)
 	    "dn: cn=p,ou=Dynamic,o=Intranet\nhasSubordinates: FALSE\n");
 	c = td_ctx_at(&T, 100000);
 	CHECK_EQ_INT(dir_delete(T.d, c, td_s("cn=p," DYN), 0, &res), 0);
-	CHECK_EQ_INT(dir_sweep(T.d, T.t0 + 10000000, 100), 0);
+	CHECK_EQ_INT(dir_sweep(T.d, T.t0 + 10000000, 100, 0, NULL), 0);
 }
 
 TEST(compare_op)

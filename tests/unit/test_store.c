@@ -1190,6 +1190,142 @@ TEST(threads)
 	store_close(s);
 }
 
+/* ---- group commit ---- */
+
+typedef struct batch_peer {
+	store *s;
+	const char *ndn;
+	atomic_int state;	/* 0 start, 1 began write, 2 done */
+	uint64_t seen;		/* id the peer's read found (0: none) */
+	int rc;
+} batch_peer;
+
+static void *
+peer_read(void *p)
+{
+	batch_peer *bp = p;
+
+	bp->seen = id_of(bp->s, bp->ndn);
+	return NULL;
+}
+
+static void *
+peer_write(void *p)
+{
+	batch_peer *bp = p;
+
+	atomic_store(&bp->state, 1);
+	bp->rc = add(bp->s, bp->ndn, "peer") != 0 ? STORE_OK : STORE_ERR;
+	atomic_store(&bp->state, 2);
+	return NULL;
+}
+
+TEST(group_commit)
+{
+	char dir[600];
+	pthread_t th;
+	batch_peer bp = { 0 };
+	store_txn *t;
+
+	tmp_dir(dir, sizeof(dir));
+	store *s = open_store(dir, default_indexed, 0);
+	if (s == NULL) {
+		CHECK(0);
+		return;
+	}
+	add(s, "ou=b", "b");
+	store_batch_mode(s, true);
+	CHECK(!store_batch_open(s));
+	uint64_t seq0 = store_batch_seq(s);
+	CHECK(add(s, "cn=b1,ou=b", "b1") != 0);
+	CHECK(add(s, "cn=b2,ou=b", "b2") != 0);
+	/* A write that fails is thrown away alone. */
+	CHECK(add(s, "cn=b1,ou=b", "again") == 0);
+	CHECK(store_batch_open(s));
+	CHECK_EQ_INT(store_batch_pending(s), 2);
+	CHECK(store_batch_seq(s) == seq0 + 2);
+	/* This thread reads its batch; another thread sees only committed data. */
+	CHECK(id_of(s, "cn=b2,ou=b") != 0);
+	bp.s = s;
+	bp.ndn = "cn=b2,ou=b";
+	pthread_create(&th, NULL, peer_read, &bp);
+	pthread_join(th, NULL);
+	CHECK(bp.seen == 0);
+	/* No write while a read of the batch is open. */
+	CHECK_EQ_INT(store_begin(s, false, &t), STORE_OK);
+	store_txn *w = NULL;
+	CHECK_EQ_INT(store_begin(s, true, &w), STORE_ERR);
+	CHECK_EQ_INT(store_batch_commit(s), STORE_ERR);
+	store_abort(t);
+	/* Another thread's write waits for the batch to commit. */
+	bp.ndn = "cn=p1,ou=b";
+	pthread_create(&th, NULL, peer_write, &bp);
+	while (atomic_load(&bp.state) == 0)
+		usleep(1000);
+	usleep(50000);
+	CHECK_EQ_INT(atomic_load(&bp.state), 1);
+	CHECK_EQ_INT(store_batch_commit(s), STORE_OK);
+	pthread_join(th, NULL);
+	CHECK_EQ_INT(bp.rc, STORE_OK);
+	CHECK(!store_batch_open(s));
+	CHECK_EQ_INT(store_batch_pending(s), 0);
+	bp.ndn = "cn=b2,ou=b";
+	pthread_create(&th, NULL, peer_read, &bp);
+	pthread_join(th, NULL);
+	CHECK(bp.seen != 0);
+	/* A held batch with no write commits as a no-op. */
+	CHECK_EQ_INT(store_batch_hold(s), STORE_OK);
+	CHECK(store_batch_open(s));
+	CHECK(id_of(s, "cn=p1,ou=b") != 0);
+	CHECK_EQ_INT(store_batch_commit(s), STORE_OK);
+	/* Turning the mode off commits what is open. */
+	CHECK(add(s, "cn=b3,ou=b", "b3") != 0);
+	store_batch_mode(s, false);
+	bp.ndn = "cn=b3,ou=b";
+	pthread_create(&th, NULL, peer_read, &bp);
+	pthread_join(th, NULL);
+	CHECK(bp.seen != 0);
+	store_close(s);
+	/* Everything committed is there after reopening. */
+	s = open_store(dir, default_indexed, 0);
+	CHECK(s != NULL && id_of(s, "cn=b1,ou=b") != 0 && id_of(s, "cn=b3,ou=b") != 0 &&
+	    id_of(s, "cn=p1,ou=b") != 0);
+	store_close(s);
+}
+
+/* A full map inside a batch: the write fails alone, the batch commits, the map grows. */
+TEST(group_commit_map_growth)
+{
+	char dir[600], ndn[64];
+	int added = 0;
+
+	tmp_dir(dir, sizeof(dir));
+	store *s = open_store(dir, default_indexed, 64 * 1024);
+	if (s == NULL) {
+		CHECK(0);
+		return;
+	}
+	add(s, "ou=g", "g");
+	store_batch_mode(s, true);
+	for (int i = 0; i < 3000; i++) {
+		snprintf(ndn, sizeof(ndn), "cn=g%d,ou=g", i);
+		int tries = 0;
+		while (add(s, ndn, "g") == 0 && ++tries < 3)
+			CHECK_EQ_INT(store_batch_commit(s), STORE_OK);
+		if (tries < 3)
+			added++;
+		if (store_batch_pending(s) >= 25)
+			CHECK_EQ_INT(store_batch_commit(s), STORE_OK);
+	}
+	CHECK_EQ_INT(store_batch_commit(s), STORE_OK);
+	store_batch_mode(s, false);
+	CHECK_EQ_INT(added, 3000);
+	uint64_t n = 0;
+	CHECK_EQ_INT(store_stat(s, &n, NULL), STORE_OK);
+	CHECK(n == 3001);
+	store_close(s);
+}
+
 static double
 now_s(void)
 {
@@ -1377,6 +1513,8 @@ main(void)
 	RUN(persistence_and_reindex);
 	RUN(map_growth);
 	RUN(threads);
+	RUN(group_commit);
+	RUN(group_commit_map_growth);
 	RUN(bulk_100k);
 	rm_rf(tmp_root);
 	return test_summary();
