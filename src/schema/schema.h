@@ -83,6 +83,7 @@ typedef struct schema_attr {
 	bool collective;
 	bool no_user_mod;
 	bool obsolete;
+	bool has_subtypes;	/* some attribute type names this one as SUP */
 	int usage;		/* enum schema_usage */
 	const char *text;	/* the definition as published in cn=Subschema */
 } schema_attr;

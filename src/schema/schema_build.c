@@ -66,6 +66,8 @@ resolve_attr_refs(sbuild *b, pattr *pa)
 		if (at->sup == NULL)
 			return sbuild_error(b, pa->sup.file, pa->sup.line,
 			    "unknown SUP '%s' (not an attribute type)", pa->sup.name);
+		/* The builder owns every type: mark the supertype for filters and selections. */
+		((schema_attr *)at->sup)->has_subtypes = true;
 	}
 	if (resolve_rule(b, &pa->equality, ROLE_EQUALITY, &at->equality) != 0 ||
 	    resolve_rule(b, &pa->ordering, ROLE_ORDERING, &at->ordering) != 0 ||
