@@ -2,7 +2,7 @@
  * server.c - event loops, accepting, signals and the periodic timers.
  *
  * Loop 0 is the main thread: it owns the listeners, the signal events,
- * the TTL sweeper and the flusher, and it serves connections like every
+ * the TTL sweeper, and it serves connections like every
  * other loop.  Accepted sockets are dealt round-robin; a socket for
  * another loop is queued under that loop's mutex and the loop is woken
  * with event_active (libevent's pthread support makes that safe).
@@ -22,6 +22,7 @@
 
 #include "server/commit.h"
 #include "server/conn.h"
+#include "server/flusher.h"
 #include "server/listener.h"
 #include "server/ratelimit.h"
 #include "server/tls.h"
@@ -302,15 +303,6 @@ on_sweep(evutil_socket_t fd, short what, void *arg)
 	evtimer_add(s->sweeper, &tv);
 }
 
-static void
-on_flush(evutil_socket_t fd, short what, void *arg)
-{
-	server *s = arg;
-	int rc = store_sync(s->st);
-
-	if (rc != STORE_OK)
-		log_error("flushing the store failed: %s", store_strerror(rc));
-}
 
 /* ---- signals and stopping ---- */
 
@@ -338,8 +330,6 @@ on_terminate(evutil_socket_t sig, short what, void *arg)
 	log_info("%s received: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
 	close_listeners(s);
 	evtimer_del(s->sweeper);
-	if (s->flusher != NULL)
-		event_del(s->flusher);
 	for (unsigned i = 1; i < s->nloops; i++)
 		event_active(s->loops[i].stop, EV_READ, 0);
 	on_loop_stop(-1, 0, &s->loops[0]);
@@ -439,13 +429,9 @@ server_start(server *s, const ilsd_config *cfg, store *st, dir *d)
 		log_error("cannot set up timers and signal events");
 		return 2;
 	}
-	if (!cfg->sync) {
-		s->flusher = event_new(s->loops[0].base, -1, EV_PERSIST, on_flush, s);
-		tv = ms_to_tv((uint64_t)cfg->sync_interval * 1000);
-		if (s->flusher == NULL || event_add(s->flusher, &tv) != 0) {
-			log_error("cannot set up the flush timer");
-			return 2;
-		}
+	if (!cfg->sync && (s->flusher = flusher_start(st, cfg->sync_interval)) == NULL) {
+		log_error("cannot start the flush thread");
+		return 2;
 	}
 	if (open_listeners(s) < 0)
 		return 2;
@@ -516,8 +502,7 @@ server_free(server *s)
 		event_free(s->sig_hup);
 	if (s->sweeper)
 		event_free(s->sweeper);
-	if (s->flusher)
-		event_free(s->flusher);
+	flusher_stop(s->flusher);
 	if (s->accept_retry)
 		event_free(s->accept_retry);
 	for (unsigned i = 0; s->loops != NULL && i < s->nloops; i++) {
@@ -544,5 +529,6 @@ server_free(server *s)
 	iplimit_free(s->ipl);
 	s->ipl = NULL;
 	s->sig_term = s->sig_int = s->sig_hup = NULL;
-	s->sweeper = s->flusher = s->accept_retry = NULL;
+	s->sweeper = s->accept_retry = NULL;
+	s->flusher = NULL;
 }

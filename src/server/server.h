@@ -83,7 +83,7 @@ struct server {
 	struct event *accept_retry;	/* re-enables accepting after EMFILE */
 	struct event *sig_term, *sig_int, *sig_hup;
 	struct event *sweeper;
-	struct event *flusher;		/* store_sync when sync = false */
+	struct flusher *flusher;	/* store_sync thread when sync = false (flusher.c) */
 
 	atomic_uint nconns;		/* open connections, all loops */
 	atomic_uint_fast64_t next_conn_id;
