@@ -94,7 +94,7 @@ def test_acknowledged_write_is_visible_everywhere():
 def test_add_pipelined_with_unbind():
     """The add's answer goes out before the close, and the entry stays."""
     with Ilsd() as srv:
-        for i in range(50):
+        for i in range(300):
             c = Conn(srv.port)
             dn = 'cn=u%d,%s' % (i, BASE_DN)
             c.send(add_req(1, dn, person('u%d' % i)), unbind_req(2))
@@ -102,7 +102,7 @@ def test_add_pipelined_with_unbind():
             assert res.code == 0, res.diag
             assert c.closed_by_peer()
             c.close()
-        assert len(count_people(srv.port, 'u')) == 50
+        assert len(count_people(srv.port, 'u')) == 300
 
 
 def test_failures_in_a_busy_round():
