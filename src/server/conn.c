@@ -19,6 +19,7 @@
 #include <event2/event.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <openssl/err.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,11 +79,39 @@ must_wait(const conn *c)
 	    (store_batch_seq(st) != c->batch_mark && store_batch_pending(st) > 0);
 }
 
+/*
+ * Sends straight to the socket when nothing is queued before: most answers
+ * are small and the socket takes them whole, which spares the copy into
+ * the bufferevent and the epoll_ctl calls that arm and disarm its write
+ * event (about an eighth of the CPU of a resolve).  What the socket does
+ * not take is queued as usual.  TLS connections always go through their
+ * bufferevent.  A connection that sent directly is closed one loop turn
+ * later (conn_settle): closing in the same callback as the send made
+ * loopback peers see a reset instead of the answer now and then.
+ */
+static int
+send_output(conn *c, const uint8_t *p, size_t len)
+{
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+
+	if (!c->tls && !c->closing && evbuffer_get_length(out) == 0) {
+		ssize_t n = send(bufferevent_getfd(c->bev), p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n > 0) {
+			c->sent_direct = true;
+			p += n;
+			len -= (size_t)n;
+		}
+		if (len == 0)
+			return 0;
+	}
+	return evbuffer_add(out, p, len);
+}
+
 static int
 queue_output(conn *c, const uint8_t *p, size_t len)
 {
 	if (!must_wait(c))
-		return evbuffer_add(bufferevent_get_output(c->bev), p, len);
+		return send_output(c, p, len);
 	if (c->unsynced == NULL && (c->unsynced = evbuffer_new()) == NULL)
 		return -1;
 	if (evbuffer_add(c->unsynced, p, len) != 0)
@@ -98,8 +127,12 @@ conn_commit_done(conn *c, bool ok)
 		if (!ok) {
 			evbuffer_drain(c->unsynced, evbuffer_get_length(c->unsynced));
 			conn_disconnect(c, LDAP_UNAVAILABLE, "the store could not commit");
-		} else if (evbuffer_add_buffer(bufferevent_get_output(c->bev), c->unsynced) != 0) {
-			conn_close_after_flush(c);
+		} else {
+			size_t n = evbuffer_get_length(c->unsynced);
+			const uint8_t *p = evbuffer_pullup(c->unsynced, (ev_ssize_t)n);
+			if (p == NULL || send_output(c, p, n) != 0)
+				conn_close_after_flush(c);
+			evbuffer_drain(c->unsynced, n);
 		}
 	}
 	conn_settle(c);
@@ -627,6 +660,13 @@ conn_settle(conn *c)
 		conn_close_after_flush(c);
 	if (!c->closing || c->commit_wait)
 		return;
+	if (output_len(c) == 0 && c->sent_direct) {
+		/* Close on the next turn of the loop, not right behind a direct send. */
+		static const struct timeval now = { 0, 0 };
+		c->sent_direct = false;
+		evtimer_add(c->resume, &now);
+		return;
+	}
 	if (output_len(c) == 0) {
 		conn_free(c);
 		return;

@@ -89,6 +89,7 @@ struct conn {
 	bool commit_wait;		/* on the loop's waiting list */
 	conn *wait_next, *wait_prev;
 	uint64_t batch_mark;		/* store_batch_seq() when the current work began */
+	bool sent_direct;		/* wrote to the socket itself (see send_output) */
 };
 
 /* Creates a connection on lp for an accepted socket (lp's thread); tls: LDAPS. */

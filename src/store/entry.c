@@ -143,8 +143,24 @@ typedef struct rec_reader {
 	const uint8_t *end;
 } rec_reader;
 
-static int
+static int varint_get_long(rec_reader *r, uint64_t *out);
+
+/*
+ * Every entry a search looks at is decoded, and nearly every length and
+ * count in a record is below 128: one byte, taken inline.
+ */
+static inline int
 varint_get(rec_reader *r, uint64_t *out)
+{
+	if (r->p < r->end && *r->p < 0x80) {
+		*out = *r->p++;
+		return 0;
+	}
+	return varint_get_long(r, out);
+}
+
+static int
+varint_get_long(rec_reader *r, uint64_t *out)
 {
 	uint64_t v = 0;
 
