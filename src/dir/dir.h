@@ -180,8 +180,6 @@ typedef struct dir_search_params {
 	int64_t refresh_ttl;		/* > 0: refresh each matched dynamic entry to this TTL (s) */
 	int deref;			/* enum ldap_deref: aliases followed to find the base
 					 * and/or in the results; 0 = never */
-	bool changeable_only;		/* only entries the requester may change (as a refresh
-					 * sees them; for probing one without refreshing) */
 	int empty_code;			/* != 0: a search that sent no entry ends with this
 					 * code instead of success (an ILS refresh that found
 					 * nobody: noSuchObject) */

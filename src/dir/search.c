@@ -87,7 +87,6 @@ struct dir_search {
 	dir_ctx who;		/* the requester (strings copied into keep) */
 	bool rights_uniform;	/* no access rule starts below the base */
 	unsigned rights;	/* the requester's rights at the base */
-	bool changeable_only;
 };
 
 /* ---- a set of entry ids (open addressing; ids are never 0) ---- */
@@ -433,7 +432,6 @@ dir_search_begin(dir *d, const dir_ctx *c, const dir_search_params *p, dir_searc
 	}
 	if (begin_base(s, c, p->base, res) != LDAP_SUCCESS || copy_who(s, c, res) != LDAP_SUCCESS)
 		goto fail;
-	s->changeable_only = p->changeable_only;
 	s->rights_uniform = access_uniform_below(d, s->base_ndn, s->base_nlen);
 	s->rights = access_rights(d, &s->who, s->base_ndn, s->base_nlen);
 	*out = s;
@@ -572,7 +570,7 @@ admitted(const dir_search *s, const entry *e, bool owns)
 	    access_rights(s->d, &s->who, (const char *)e->ndn.p, e->ndn.len);
 	if (!(rights & DIR_RIGHT_READ) && !owns)
 		return false;
-	if ((s->refresh_ttl > 0 || s->changeable_only) && e->expires != 0 &&
+	if (s->refresh_ttl > 0 && e->expires != 0 &&
 	    !access_may_change(s->d, &s->who, e, rights, owns))
 		return false;
 	if (owns || !access_entry_hidden(s->d, e))

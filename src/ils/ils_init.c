@@ -86,7 +86,7 @@ find_suffix(dir *d, const dir_ctx *c, nc_reader *r)
 
 	all.u.present = BER_SLICE_STR("objectClass");
 	r->len = 0;
-	ils_read(d, c, &p, read_nc, r, NULL, &res);
+	ils_read(d, c, &p, read_nc, r, &res);
 	if (r->len == 0) {
 		r->len = strlen(ILS_DEFAULT_SUFFIX);
 		memcpy(r->nc, ILS_DEFAULT_SUFFIX, r->len);

@@ -217,10 +217,10 @@ typedef int (*ils_entry_fn)(void *ctx, const ldap_entry_msg *e);
 /*
  * Runs a search and hands every entry, decoded, to fn (which must copy what
  * it keeps: the entry lives until fn returns).  fn returning non-zero stops.
- * Returns the search's LDAP result code; *count gets the entries seen.
+ * Returns the search's LDAP result code.
  */
 int ils_read(dir *d, const dir_ctx *c, const dir_search_params *p, ils_entry_fn fn,
-    void *ctx, uint64_t *count, dir_result *res);
+    void *ctx, dir_result *res);
 
 /* ---- ils_write.c ---- */
 

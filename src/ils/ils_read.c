@@ -39,15 +39,13 @@ deliver(ber_writer *w, arena *a, ils_entry_fn fn, void *ctx)
 
 int
 ils_read(dir *d, const dir_ctx *c, const dir_search_params *p, ils_entry_fn fn,
-    void *ctx, uint64_t *count, dir_result *res)
+    void *ctx, dir_result *res)
 {
 	dir_search *s = NULL;
 	ber_writer w;
 	arena a;
 	int rc, code;
 
-	if (count != NULL)
-		*count = 0;
 	memset(res, 0, sizeof(*res));
 	if ((code = dir_search_begin(d, c, p, &s, res)) != LDAP_SUCCESS)
 		return code;
@@ -66,8 +64,6 @@ ils_read(dir *d, const dir_ctx *c, const dir_search_params *p, ils_entry_fn fn,
 			break;
 		}
 	} while (rc == DIR_SEARCH_MORE);
-	if (count != NULL)
-		*count = dir_search_count(s);
 	dir_search_free(s);
 	ber_writer_free(&w);
 	arena_free(&a);

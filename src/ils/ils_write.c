@@ -151,7 +151,7 @@ scan(dir *d, const dir_ctx *c, const ils_env *env, const char *base, int scope,
 		.nattrs = nsel,
 		.sizelimit = ILS_MAX_APPUSERS,
 	};
-	int code = ils_read(d, c, &p, scan_entry, s, NULL, &res);
+	int code = ils_read(d, c, &p, scan_entry, s, &res);
 	if (s->failed)
 		return LDAP_OTHER;
 	return code == LDAP_SIZE_LIMIT_EXCEEDED ? LDAP_SUCCESS : code;
